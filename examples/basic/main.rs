@@ -1,0 +1,3 @@
+//! Placeholder for the `basic` demo app.
+
+fn main() {}

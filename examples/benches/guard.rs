@@ -1,0 +1,3 @@
+//! Placeholder for the guard benchmark.
+
+fn main() {}

@@ -1,0 +1,117 @@
+//! Procedural macros for [login-runtime](https://docs.rs/login-runtime).
+//!
+//! Use them through `login_runtime`, which re-exports each with its documentation; the
+//! generated code refers to `::login_runtime` paths (override with `crate = "path"`).
+
+mod common;
+mod derive_user;
+mod login_required;
+mod user_loader;
+
+use proc_macro::TokenStream;
+
+/// Requires a logged-in user for an actix-web handler (Flask's `@login_required`).
+///
+/// An anonymous request gets the unauthorized response of the [`LoginManager`]: `302` to its
+/// login view with `?next=<path and query>`, or `401` without one. The check runs before any
+/// other extractor of the handler, so a body extractor never reads an anonymous request's body.
+/// Methods in `LoginManager::exempt_methods` (default `OPTIONS`) pass unchecked.
+///
+/// Works above or below `#[get(..)]` and friends, on free and associated fns, with generics and
+/// where-clauses. It needs no user type.
+///
+/// ```
+/// use actix_web::{get, web};
+/// use login_runtime::login_required;
+///
+/// #[get("/settings")]
+/// #[login_required]
+/// async fn settings(form: web::Query<Vec<(String, String)>>) -> &'static str {
+///     "only for logged-in users"
+/// }
+///
+/// #[login_required(fresh)] // also requires a fresh login (Flask's `@fresh_login_required`)
+/// async fn change_password() -> &'static str {
+///     "only right after a password login"
+/// }
+/// ```
+///
+/// Arguments: `fresh`; `crate = "path"` when login-runtime is renamed in `Cargo.toml`.
+///
+/// The attribute rewrites the handler's parameters into one guard extractor, so the function's
+/// Rust signature changes; call the route, not the function.
+///
+/// ```compile_fail
+/// #[login_runtime::login_required] // error: `#[login_required]` needs an `async fn`
+/// fn settings() -> &'static str { "" }
+/// ```
+///
+/// [`LoginManager`]: https://docs.rs/login-runtime/latest/login_runtime/struct.LoginManager.html
+#[proc_macro_attribute]
+pub fn login_required(args: TokenStream, input: TokenStream) -> TokenStream {
+    login_required::expand(args.into(), input.into()).into()
+}
+
+/// Marks the async fn that loads a user from the id stored in the session.
+///
+/// The first parameter is the id: any type implementing `FromStr` and `Display`, accepted only
+/// in its canonical form (`"01"` is not user `1`); an id that does not parse means "no user".
+/// Every further parameter is an actix extractor (`web::Data<_>`, `HttpRequest`, ...). It
+/// returns `Option<User>`, or `Result<Option<User>, E>` with `E: Into<actix_web::Error>`; an
+/// `Err` answers 500 with an opaque body and is logged. One loader per user type.
+///
+/// ```
+/// use actix_web::web;
+/// use login_runtime::{UserMixin, user_loader};
+///
+/// #[derive(Clone, UserMixin)]
+/// struct User { id: u64 }
+///
+/// #[user_loader]
+/// async fn load_user(id: u64, users: web::Data<Vec<User>>) -> Option<User> {
+///     users.iter().find(|user| user.id == id).cloned()
+/// }
+/// ```
+///
+/// The fn stays callable as written.
+///
+/// ```compile_fail
+/// # use login_runtime::{UserMixin, user_loader};
+/// # #[derive(UserMixin)] struct User { id: u64 }
+/// #[user_loader] // error: a user loader takes the id as its first parameter
+/// async fn load_user() -> Option<User> { None }
+/// ```
+#[proc_macro_attribute]
+pub fn user_loader(args: TokenStream, input: TokenStream) -> TokenStream {
+    user_loader::expand(args.into(), input.into()).into()
+}
+
+/// Implements `UserMixin` for a struct.
+///
+/// - the id: the field marked `#[user(id)]`, else the field named `id` (any `Display` type);
+/// - `#[user(active)]` on a `bool` field drives `is_active` (default: always active);
+/// - `#[user(auth_hash)]` on a field whose bytes (`AsRef<[u8]>`, e.g. the password hash) feed
+///   `session_auth_hash`;
+/// - `#[user(anonymous = Guest)]` on the struct picks the anonymous type (default
+///   `AnonymousUser`); `#[user(crate = "path")]` for a renamed dependency.
+///
+/// ```
+/// use login_runtime::UserMixin;
+///
+/// #[derive(UserMixin)]
+/// struct Account {
+///     #[user(id)]
+///     email: String,
+///     #[user(active)]
+///     enabled: bool,
+/// }
+/// ```
+///
+/// ```compile_fail
+/// #[derive(login_runtime::UserMixin)] // error: no id field
+/// struct User { name: String }
+/// ```
+#[proc_macro_derive(UserMixin, attributes(user))]
+pub fn derive_user_mixin(input: TokenStream) -> TokenStream {
+    derive_user::expand(input.into()).into()
+}

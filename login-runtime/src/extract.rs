@@ -1,0 +1,188 @@
+//! Extractors: the current user, and the login guard `#[login_required]` expands to.
+
+use std::fmt;
+use std::ops::Deref;
+use std::rc::Rc;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+
+use crate::error::LoginError;
+use crate::state::{ErasedState, LocalBoxFuture, RequestState};
+use crate::{AnonymousUserMixin, UserLoader, UserMixin};
+
+/// The current user, or the anonymous fallback. Never rejects a request.
+///
+/// ```
+/// use login_runtime::CurrentUser;
+/// # use login_runtime::{UserMixin, user_loader};
+/// # #[derive(Clone, UserMixin)] struct User { id: u64, name: String }
+/// # #[user_loader] async fn load(id: u64) -> Option<User> { None }
+///
+/// async fn index(user: CurrentUser<User>) -> String {
+///     match user.user() {
+///         Some(user) => format!("Hi {}", user.name),
+///         None => "Hi stranger".to_owned(),
+///     }
+/// }
+/// ```
+pub enum CurrentUser<U: UserMixin> {
+    /// A logged-in user.
+    Authenticated(Rc<U>),
+    /// A visitor who is not logged in.
+    Anonymous(U::Anonymous),
+}
+
+impl<U: UserMixin> CurrentUser<U> {
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<&U> {
+        match self {
+            Self::Authenticated(user) => Some(user),
+            Self::Anonymous(_) => None,
+        }
+    }
+
+    /// Whether a user is logged in.
+    pub fn is_authenticated(&self) -> bool {
+        match self {
+            Self::Authenticated(user) => user.is_authenticated(),
+            Self::Anonymous(anonymous) => anonymous.is_authenticated(),
+        }
+    }
+
+    /// Whether this is the anonymous fallback.
+    pub fn is_anonymous(&self) -> bool {
+        match self {
+            Self::Authenticated(user) => user.is_anonymous(),
+            Self::Anonymous(anonymous) => anonymous.is_anonymous(),
+        }
+    }
+
+    /// Whether the user is active (never true for a visitor).
+    pub fn is_active(&self) -> bool {
+        match self {
+            Self::Authenticated(user) => user.is_active(),
+            Self::Anonymous(anonymous) => anonymous.is_active(),
+        }
+    }
+
+    /// The user's id; `None` for a visitor.
+    pub fn get_id(&self) -> Option<String> {
+        match self {
+            Self::Authenticated(user) => Some(user.get_id()),
+            Self::Anonymous(anonymous) => anonymous.get_id(),
+        }
+    }
+}
+
+impl<U: UserMixin> fmt::Debug for CurrentUser<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Authenticated(user) => f
+                .debug_tuple("Authenticated")
+                .field(&user.get_id())
+                .finish(),
+            Self::Anonymous(_) => f.write_str("Anonymous"),
+        }
+    }
+}
+
+impl<U: UserLoader> FromRequest for CurrentUser<U> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = RequestState::<U>::get(&req)?;
+            Ok(match state.identity(&req).await? {
+                Some(identity) => Self::Authenticated(identity.user),
+                None => Self::Anonymous(U::Anonymous::default()),
+            })
+        })
+    }
+}
+
+/// A logged-in user; rejects the request with the unauthorized response otherwise.
+///
+/// Put it first among a handler's extractors, or use `#[login_required]`, which also keeps any
+/// body extractor from reading the body of an anonymous request.
+pub struct Authenticated<U>(Rc<U>);
+
+impl<U> Authenticated<U> {
+    /// The shared user.
+    pub fn into_inner(self) -> Rc<U> {
+        self.0
+    }
+}
+
+impl<U> Deref for Authenticated<U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        &self.0
+    }
+}
+
+impl<U: UserMixin> fmt::Debug for Authenticated<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Authenticated")
+            .field(&self.0.get_id())
+            .finish()
+    }
+}
+
+impl<U: UserLoader> FromRequest for Authenticated<U> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = RequestState::<U>::get(&req)?;
+            match state.identity(&req).await? {
+                Some(identity) => Ok(Self(identity.user)),
+                None => Err(state.config.unauthorized(&req)),
+            }
+        })
+    }
+}
+
+/// The extractor `#[login_required]` turns a handler's parameters into.
+///
+/// It checks the login first and only then extracts `Args` (the handler's own extractors, as a
+/// tuple), so an anonymous request gets the unauthorized response before anything reads its
+/// body. Not public API.
+#[doc(hidden)]
+pub struct LoginRequired<Args, const FRESH: bool>(Args);
+
+impl<Args, const FRESH: bool> LoginRequired<Args, FRESH> {
+    /// The handler's extractors, checked.
+    pub fn into_inner(self) -> Args {
+        self.0
+    }
+}
+
+impl<Args: FromRequest + 'static, const FRESH: bool> FromRequest for LoginRequired<Args, FRESH> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        // Held back until the login check passes.
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let state = req.extensions().get::<Rc<dyn ErasedState>>().cloned();
+            let Some(state) = state else {
+                return Err(LoginError::misconfigured(format!(
+                    "`#[login_required]` on the handler for {} needs a `LoginManager`; add \
+                     `.wrap(LoginManager::<User>::new())` to the `App`",
+                    req.path()
+                ))
+                .into());
+            };
+            state.require(&req, FRESH).await?;
+            let args = Args::from_request(&req, &mut payload).await;
+            args.map(Self).map_err(Into::into)
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! Flask-Login for actix-web.
+//!
+//! Derive [`UserMixin`] on your user type, mark one async fn [`#[user_loader]`](user_loader),
+//! wrap the app in [`LoginManager`] (inside actix-session's `SessionMiddleware`), and put
+//! [`#[login_required]`](login_required) on the handlers that need a login.
+//!
+//! ```
+//! use actix_session::{SessionMiddleware, storage::CookieSessionStore};
+//! use actix_web::{App, HttpRequest, HttpResponse, cookie::Key, get, post, web};
+//! use login_runtime::{CurrentUser, LoginManager, UserMixin, login_required, login_user, logout_user, user_loader};
+//!
+//! #[derive(Clone, UserMixin)]
+//! struct User {
+//!     id: u64,
+//!     name: String,
+//! }
+//!
+//! // Called with the id the session stores; `None` means "no such user" (anonymous).
+//! #[user_loader]
+//! async fn load_user(id: u64, users: web::Data<Vec<User>>) -> Option<User> {
+//!     users.iter().find(|user| user.id == id).cloned()
+//! }
+//!
+//! #[get("/")]
+//! async fn index(user: CurrentUser<User>) -> String {
+//!     match user.user() {
+//!         Some(user) => format!("Hi {}", user.name),
+//!         None => "Hi stranger".to_owned(),
+//!     }
+//! }
+//!
+//! #[post("/login")]
+//! async fn login(req: HttpRequest, users: web::Data<Vec<User>>) -> actix_web::Result<HttpResponse> {
+//!     // ... check the credentials first ...
+//!     login_user(&req, &users[0])?;
+//!     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
+//! }
+//!
+//! #[get("/settings")]
+//! #[login_required] // anonymous: 302 to /login?next=%2Fsettings
+//! async fn settings(user: CurrentUser<User>) -> String {
+//!     format!("settings of user {:?}", user.get_id())
+//! }
+//!
+//! #[post("/logout")]
+//! async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+//!     logout_user(&req)?;
+//!     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
+//! }
+//!
+//! # #[actix_web::main] async fn main() {
+//! let users = web::Data::new(vec![User { id: 1, name: "Notch".into() }]);
+//! let key = Key::generate(); // load a fixed 64-byte key in production
+//! let app = App::new()
+//!     .app_data(users)
+//!     .wrap(LoginManager::<User>::new().login_view("/login"))
+//!     // The last `.wrap` runs first: the session must be loaded before the login manager.
+//!     .wrap(SessionMiddleware::new(CookieSessionStore::default(), key))
+//!     .service(index)
+//!     .service(login)
+//!     .service(settings)
+//!     .service(logout);
+//! # let app = actix_web::test::init_service(app).await;
+//! # let res = actix_web::test::call_service(&app, actix_web::test::TestRequest::get().uri("/settings").to_request()).await;
+//! # assert_eq!(res.status(), 302);
+//! # }
+//! ```
+//!
+//! # How a request resolves its user
+//!
+//! Lazily: only when a guard or extractor asks, at most once per request, cached in the request
+//! extensions. A request that never asks runs no loader and leaves the session untouched. The
+//! session holds one small record under the key `_login`; a missing, unreadable or unknown
+//! record, or an id the loader does not know, makes the request anonymous — never a 500.
+//!
+//! # Misconfiguration is loud
+//!
+//! No `SessionMiddleware`, the two middlewares in the wrong order, `#[login_required]` without a
+//! `LoginManager`, or an extractor asking for a user type no `LoginManager` serves: each answers
+//! 500 and logs (with `tracing`) one line that says what to change.
+//!
+//! # Where this differs from Flask-Login
+//!
+//! - `login_user` renews the session id (session fixation defence) and drops a previous user's
+//!   session data when a different user logs in.
+//! - A user who becomes inactive after logging in is anonymous on their next request.
+//! - Ids are accepted only in canonical form: `"01"` and `"+1"` never load user `1`.
+//! - A loader that returns a user whose `get_id` differs from the id asked for is refused.
+
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+// Lets the macros' absolute `::login_runtime::` paths resolve inside this crate's own tests.
+#[allow(unused_extern_crates)]
+extern crate self as login_runtime;
+
+mod error;
+mod extract;
+mod loader;
+mod login;
+mod manager;
+mod next;
+mod state;
+mod user;
+
+pub use crate::error::LoginError;
+pub use crate::extract::{Authenticated, CurrentUser};
+pub use crate::loader::{LoaderOutput, UserId, UserLoader};
+pub use crate::login::{LoginOptions, login_fresh, login_user, login_user_with, logout_user};
+pub use crate::manager::{LoginManager, LoginMiddleware};
+pub use crate::next::{login_url, make_next_param, safe_next};
+pub use crate::user::{AnonymousUser, AnonymousUserMixin, UserMixin};
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use login_macros::{UserMixin, login_required, user_loader};
+
+/// What macro expansions need. Not public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::extract::LoginRequired;
+    pub use crate::loader::parse_canonical_id;
+    pub use actix_web;
+}

@@ -1,0 +1,119 @@
+//! Loading a user back from the id the session stores.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::str::FromStr;
+
+use actix_web::HttpRequest;
+
+use crate::UserMixin;
+
+/// Loads a user of this type from the id stored in the session.
+///
+/// Implemented by [`#[user_loader]`](crate::user_loader); one loader per user type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no user loader",
+    label = "no `#[user_loader]` returns `{Self}`",
+    note = "mark one `async fn load(id: Id, ..) -> Option<{Self}>` with `#[login_runtime::user_loader]`"
+)]
+pub trait UserLoader: UserMixin + Sized {
+    /// Loads the user whose [`get_id`](UserMixin::get_id) is `id`.
+    ///
+    /// `Ok(None)` means "no such user" (the request is anonymous); `Err` is a failure of the
+    /// store, answered with an opaque 500.
+    fn load_user(
+        req: &HttpRequest,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Self>, actix_web::Error>> + 'static;
+}
+
+/// A type a loader can take its id as: parsed with `FromStr`, checked with `Display`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a user id",
+    label = "the id parameter must implement `FromStr` and `Display`",
+    note = "use `String`, an integer type, or a type implementing both `FromStr` and `Display`"
+)]
+pub trait UserId: FromStr + Display {}
+
+impl<T: FromStr + Display> UserId for T {}
+
+/// Longest id the library hands to a loader; anything longer is not a user.
+const MAX_ID_LEN: usize = 256;
+
+/// Parses a stored id, accepting only its canonical form.
+///
+/// `"01"` and `"+1"` parse as `1` but are not the id `1` wrote; accepting them would give one
+/// user several session identities. Empty, oversized and unparsable ids are "no user".
+pub fn parse_canonical_id<T: UserId>(raw: &str) -> Option<T> {
+    if raw.is_empty() || raw.len() > MAX_ID_LEN {
+        return None;
+    }
+    let id = raw.parse::<T>().ok()?;
+    // Compare without allocating: the canonical form writes back exactly `raw`.
+    let mut check = CanonicalCheck {
+        rest: raw,
+        ok: true,
+    };
+    std::fmt::write(&mut check, format_args!("{id}")).ok()?;
+    (check.ok && check.rest.is_empty()).then_some(id)
+}
+
+/// A `fmt::Write` that consumes `rest` while the written text matches it.
+struct CanonicalCheck<'a> {
+    rest: &'a str,
+    ok: bool,
+}
+
+impl std::fmt::Write for CanonicalCheck<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        match self.rest.strip_prefix(s) {
+            Some(rest) if self.ok => self.rest = rest,
+            _ => self.ok = false,
+        }
+        Ok(())
+    }
+}
+
+/// What a loader fn may return: `Option<U>` or `Result<Option<U>, E>`.
+#[diagnostic::on_unimplemented(
+    message = "a user loader must return `Option<User>` or `Result<Option<User>, E>`",
+    label = "`{Self}` is not a loader result"
+)]
+pub trait LoaderOutput {
+    /// The user type loaded.
+    type User;
+    /// Normalises the result.
+    fn into_result(self) -> Result<Option<Self::User>, actix_web::Error>;
+}
+
+impl<U> LoaderOutput for Option<U> {
+    type User = U;
+    fn into_result(self) -> Result<Option<U>, actix_web::Error> {
+        Ok(self)
+    }
+}
+
+impl<U, E: Into<actix_web::Error>> LoaderOutput for Result<Option<U>, E> {
+    type User = U;
+    fn into_result(self) -> Result<Option<U>, actix_web::Error> {
+        self.map_err(Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_canonical_id;
+
+    #[test]
+    fn canonical_ids_only() {
+        assert_eq!(parse_canonical_id::<i64>("1"), Some(1));
+        assert_eq!(parse_canonical_id::<i64>("-7"), Some(-7));
+        assert_eq!(parse_canonical_id::<i64>("01"), None);
+        assert_eq!(parse_canonical_id::<i64>("+1"), None);
+        assert_eq!(parse_canonical_id::<i64>(" 1"), None);
+        assert_eq!(parse_canonical_id::<i64>(""), None);
+        assert_eq!(parse_canonical_id::<u8>("256"), None);
+        assert_eq!(parse_canonical_id::<String>("x").as_deref(), Some("x"));
+        assert_eq!(parse_canonical_id::<String>(&"a".repeat(257)), None);
+    }
+}

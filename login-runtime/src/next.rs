@@ -1,0 +1,143 @@
+//! `next` URLs: building the login redirect and refusing open redirects.
+//!
+//! The contract lives in `spec/next-url.md`; Flask-Login leaves `next` checking to every app,
+//! and many shipped open redirects, so here it is on by default.
+
+use actix_web::HttpRequest;
+use url::{Position, Url, form_urlencoded};
+
+/// Longest `next` value considered at all (spec/next-url.md, rule 1).
+const MAX_NEXT_LEN: usize = 2048;
+
+/// Builds the URL of the login view with `next_url` in its query, as Flask-Login's `login_url`.
+///
+/// `next_url` is reduced with [`make_next_param`] and form-encoded (`/` → `%2F`, `?` → `%3F`,
+/// `&` → `%26`), so exactly one `next_field` parameter results; one already in `login_view`
+/// is replaced.
+///
+/// ```
+/// use login_runtime::login_url;
+/// assert_eq!(login_url("/login", Some("http://localhost/protected"), "next"), "/login?next=%2Fprotected");
+/// assert_eq!(login_url("/login?x=1", Some("/a?b=c"), "next"), "/login?x=1&next=%2Fa%3Fb%3Dc");
+/// assert_eq!(login_url("/foo", None, "next"), "/foo");
+/// ```
+pub fn login_url(login_view: &str, next_url: Option<&str>, next_field: &str) -> String {
+    let Some(next_url) = next_url else {
+        return login_view.to_owned();
+    };
+    let next = make_next_param(login_view, next_url);
+    let (before_fragment, fragment) = match login_view.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment)),
+        None => (login_view, None),
+    };
+    let (path, query) = before_fragment
+        .split_once('?')
+        .unwrap_or((before_fragment, ""));
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if key != next_field {
+            serializer.append_pair(&key, &value);
+        }
+    }
+    serializer.append_pair(next_field, &next);
+    let mut url = format!("{path}?{}", serializer.finish());
+    if let Some(fragment) = fragment {
+        url.push('#');
+        url.push_str(fragment);
+    }
+    url
+}
+
+/// Reduces `current_url` to its path and query when `login_url` is on the same scheme and host
+/// (or names none), as Flask-Login's `make_next_param`; otherwise returns it whole.
+///
+/// ```
+/// use login_runtime::make_next_param;
+/// assert_eq!(make_next_param("/login", "http://localhost/profile"), "/profile");
+/// assert_eq!(make_next_param("https://auth.example/login", "http://localhost/profile"), "http://localhost/profile");
+/// ```
+pub fn make_next_param(login_url: &str, current_url: &str) -> String {
+    let login = split_url(login_url);
+    let current = split_url(current_url);
+    let same_scheme = login
+        .scheme
+        .is_none_or(|scheme| Some(scheme) == current.scheme);
+    let same_host = login
+        .authority
+        .is_none_or(|host| Some(host) == current.authority);
+    if same_scheme && same_host {
+        current.path_and_query.to_owned()
+    } else {
+        current_url.to_owned()
+    }
+}
+
+/// The parts of a URL `make_next_param` compares, split the way Python's `urlsplit` does.
+struct SplitUrl<'a> {
+    scheme: Option<&'a str>,
+    authority: Option<&'a str>,
+    path_and_query: &'a str,
+}
+
+fn split_url(url: &str) -> SplitUrl<'_> {
+    let url = url.split_once('#').map_or(url, |(before, _)| before);
+    let (scheme, rest) = match url.split_once(':') {
+        Some((scheme, rest))
+            if scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
+            (Some(scheme), rest)
+        }
+        _ => (None, url),
+    };
+    let (authority, path_and_query) = match rest.strip_prefix("//") {
+        Some(rest) => {
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            (Some(&rest[..end]), &rest[end..])
+        }
+        None => (None, rest),
+    };
+    SplitUrl {
+        scheme,
+        authority,
+        path_and_query,
+    }
+}
+
+/// Returns `raw` as a safe redirect target on this site, or `None`.
+///
+/// Only an absolute path on this site survives (`/`, or `/` followed by anything but `/` or
+/// `\`); it is re-parsed as a browser would and re-serialised, so what comes back is
+/// percent-encoded printable ASCII. Anything else — other hosts, scheme-relative URLs,
+/// backslashes, control characters, more than 2048 bytes — is refused; fall back to a default
+/// page. `raw` must already be decoded once (as query and form extractors do); it is never
+/// decoded again.
+///
+/// ```
+/// # use actix_web::test::TestRequest;
+/// use login_runtime::safe_next;
+/// let req = TestRequest::default().to_http_request();
+/// assert_eq!(safe_next(&req, "/settings?tab=1").as_deref(), Some("/settings?tab=1"));
+/// assert_eq!(safe_next(&req, "//evil.example"), None);
+/// assert_eq!(safe_next(&req, "/\\evil.example"), None);
+/// assert_eq!(safe_next(&req, "https://evil.example/"), None);
+/// ```
+pub fn safe_next(_req: &HttpRequest, raw: &str) -> Option<String> {
+    if raw.len() > MAX_NEXT_LEN || raw.contains(|c: char| c.is_ascii_control() || c == '\\') {
+        return None;
+    }
+    let rest = raw.strip_prefix('/')?;
+    if rest.starts_with('/') {
+        return None;
+    }
+    // Any origin works as the base: a single-slash path cannot leave it, and the checks below
+    // hold that line should the rules above ever loosen.
+    let base = Url::parse("http://login-runtime.invalid/").ok()?;
+    let url = base.join(raw).ok()?;
+    if url.origin() != base.origin() || !url.username().is_empty() || url.password().is_some() {
+        return None;
+    }
+    Some(url[Position::BeforePath..].to_owned())
+}
