@@ -104,7 +104,7 @@ mod user;
 
 pub use crate::error::LoginError;
 pub use crate::extract::{Authenticated, CurrentUser};
-pub use crate::loader::{LoaderOutput, UserId, UserLoader};
+pub use crate::loader::{LoaderOutput, RequestLoader, UserId, UserLoader};
 pub use crate::login::{LoginOptions, login_fresh, login_user, login_user_with, logout_user};
 pub use crate::manager::{LoginManager, LoginMiddleware};
 pub use crate::next::{login_url, make_next_param, safe_next};

@@ -27,6 +27,24 @@ pub trait UserLoader: UserMixin + Sized {
     ) -> impl Future<Output = Result<Option<Self>, actix_web::Error>> + 'static;
 }
 
+/// Loads a user from the request alone (an API key, a bearer token), for requests that carry
+/// no session. Implemented by `#[request_loader]`; enabled with `LoginManager::request_loader()`.
+/// Such a user is never written to the session and is never fresh.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no request loader",
+    label = "no `#[request_loader]` returns `{Self}`",
+    note = "mark one `async fn from_request(req: HttpRequest, ..) -> Option<{Self}>` with `#[login_runtime::request_loader]`"
+)]
+pub trait RequestLoader: UserMixin + Sized {
+    /// Loads the user this request authenticates as, if any.
+    ///
+    /// `Ok(None)` means "no user" (the request is anonymous); `Err` is a failure of the store,
+    /// answered with an opaque 500.
+    fn load_from_request(
+        req: &HttpRequest,
+    ) -> impl Future<Output = Result<Option<Self>, actix_web::Error>> + 'static;
+}
+
 /// A type a loader can take its id as: parsed with `FromStr`, checked with `Display`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a user id",
