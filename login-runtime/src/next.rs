@@ -12,13 +12,15 @@ const MAX_NEXT_LEN: usize = 2048;
 /// Builds the URL of the login view with `next_url` in its query, as Flask-Login's `login_url`.
 ///
 /// `next_url` is reduced with [`make_next_param`] and form-encoded (`/` → `%2F`, `?` → `%3F`,
-/// `&` → `%26`), so exactly one `next_field` parameter results; one already in `login_view`
-/// is replaced.
+/// `&` → `%26`, `#` → `%23`, space → `+`, non-ASCII as UTF-8 `%XX`), so exactly one
+/// `next_field` parameter results. The rest of `login_view`'s query is kept as written; a
+/// `next_field` already in it is replaced where it stands (repeats are dropped), not duplicated.
 ///
 /// ```
 /// use login_runtime::login_url;
 /// assert_eq!(login_url("/login", Some("http://localhost/protected"), "next"), "/login?next=%2Fprotected");
 /// assert_eq!(login_url("/login?x=1", Some("/a?b=c"), "next"), "/login?x=1&next=%2Fa%3Fb%3Dc");
+/// assert_eq!(login_url("/login?next=old&x=1", Some("/a"), "next"), "/login?next=%2Fa&x=1");
 /// assert_eq!(login_url("/foo", None, "next"), "/foo");
 /// ```
 pub fn login_url(login_view: &str, next_url: Option<&str>, next_field: &str) -> String {
@@ -33,19 +35,36 @@ pub fn login_url(login_view: &str, next_url: Option<&str>, next_field: &str) -> 
     let (path, query) = before_fragment
         .split_once('?')
         .unwrap_or((before_fragment, ""));
-    let mut serializer = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        if key != next_field {
-            serializer.append_pair(&key, &value);
+    let next_pair = form_urlencoded::Serializer::new(String::new())
+        .append_pair(next_field, &next)
+        .finish();
+    let mut pairs = Vec::new();
+    let mut placed = false;
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        if !pair_names(pair, next_field) {
+            pairs.push(pair);
+        } else if !placed {
+            pairs.push(&next_pair);
+            placed = true;
         }
     }
-    serializer.append_pair(next_field, &next);
-    let mut url = format!("{path}?{}", serializer.finish());
+    if !placed {
+        pairs.push(&next_pair);
+    }
+    let mut url = format!("{path}?{}", pairs.join("&"));
     if let Some(fragment) = fragment {
         url.push('#');
         url.push_str(fragment);
     }
     url
+}
+
+/// Whether the raw query pair `pair` (`key=value` or a bare `key`) has the form-decoded key `field`.
+fn pair_names(pair: &str, field: &str) -> bool {
+    let key = pair.split_once('=').map_or(pair, |(key, _)| key);
+    form_urlencoded::parse(key.as_bytes())
+        .next()
+        .is_some_and(|(key, _)| key == field)
 }
 
 /// Reduces `current_url` to its path and query when `login_url` is on the same scheme and host
@@ -110,17 +129,23 @@ fn split_url(url: &str) -> SplitUrl<'_> {
 ///
 /// Only an absolute path on this site survives (`/`, or `/` followed by anything but `/` or
 /// `\`); it is re-parsed as a browser would and re-serialised, so what comes back is
-/// percent-encoded printable ASCII. Anything else — other hosts, scheme-relative URLs,
-/// backslashes, control characters, more than 2048 bytes — is refused; fall back to a default
-/// page. `raw` must already be decoded once (as query and form extractors do); it is never
-/// decoded again.
+/// percent-encoded printable ASCII that `safe_next` accepts again unchanged. Anything else —
+/// other hosts, scheme-relative URLs (also those that dot segments such as `/.//host` or
+/// `/%2e//host` resolve to), backslashes, control characters, more than 2048 bytes before or
+/// after re-encoding — is refused; fall back to a default page. `raw` must already be decoded
+/// once (as query and form extractors do); it is never decoded again.
+///
+/// The verdict depends on `raw` alone, never on the request's `Host` or forwarding headers: a
+/// value that passes is a path, which resolves against whatever origin the request has.
 ///
 /// ```
 /// # use actix_web::test::TestRequest;
 /// use login_runtime::safe_next;
 /// let req = TestRequest::default().to_http_request();
 /// assert_eq!(safe_next(&req, "/settings?tab=1").as_deref(), Some("/settings?tab=1"));
+/// assert_eq!(safe_next(&req, "/caf\u{e9}").as_deref(), Some("/caf%C3%A9"));
 /// assert_eq!(safe_next(&req, "//evil.example"), None);
+/// assert_eq!(safe_next(&req, "/.//evil.example"), None);
 /// assert_eq!(safe_next(&req, "/\\evil.example"), None);
 /// assert_eq!(safe_next(&req, "https://evil.example/"), None);
 /// ```
@@ -132,12 +157,19 @@ pub fn safe_next(_req: &HttpRequest, raw: &str) -> Option<String> {
     if rest.starts_with('/') {
         return None;
     }
-    // Any origin works as the base: a single-slash path cannot leave it, and the checks below
-    // hold that line should the rules above ever loosen.
+    // Any origin works as the base: the value is a path, and it is the path and what follows
+    // that comes back. The origin check below holds the line should the rules above loosen.
     let base = Url::parse("http://login-runtime.invalid/").ok()?;
     let url = base.join(raw).ok()?;
     if url.origin() != base.origin() || !url.username().is_empty() || url.password().is_some() {
         return None;
     }
-    Some(url[Position::BeforePath..].to_owned())
+    let target = &url[Position::BeforePath..];
+    // Dot segments can leave an empty first segment (`/.//evil` → `//evil`), which a browser
+    // reads as a host; and percent-encoding can push a value past the limit, which would not be
+    // accepted again.
+    if target.starts_with("//") || target.starts_with("/\\") || target.len() > MAX_NEXT_LEN {
+        return None;
+    }
+    Some(target.to_owned())
 }

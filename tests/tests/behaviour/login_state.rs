@@ -1,0 +1,176 @@
+//! Logging in and out (spec lines 1–6, 8, 34).
+
+use actix_web::test::init_service;
+use login_runtime_tests::memory_store::MemoryStore;
+use login_runtime_tests::{Client, default_app};
+
+#[actix_rt::test]
+async fn spec_01_fresh_client_is_anonymous() {
+    let (app, _) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    let reply = client.get("/username").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, "Anonymous");
+}
+
+#[actix_rt::test]
+async fn spec_02_login_user_is_seen_by_this_and_the_next_request_and_is_fresh() {
+    let (app, _) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    let reply = client.get("/login/notch").await;
+    assert_eq!(
+        reply.body, "true Notch",
+        "returns true and the same request sees Notch"
+    );
+    assert!(client.cookies.contains_key("id"), "a session cookie is set");
+    assert_eq!(client.get("/username").await.body, "Notch");
+    assert_eq!(client.get("/fresh").await.body, "true");
+}
+
+#[actix_rt::test]
+async fn spec_03_login_with_fresh_false_is_not_fresh() {
+    let (app, _) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    assert_eq!(
+        client.get("/login/notch?fresh=false").await.body,
+        "true Notch"
+    );
+    assert_eq!(client.get("/fresh").await.body, "false");
+    assert_eq!(client.get("/username").await.body, "Notch");
+}
+
+#[actix_rt::test]
+async fn spec_04_inactive_user_is_refused_unless_forced() {
+    let (app, _) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    let refused = client.get("/login/creeper").await;
+    assert_eq!(refused.body, "false Anonymous");
+    assert!(
+        refused.set_cookies().is_empty(),
+        "a refused login changes nothing"
+    );
+    assert_eq!(client.get("/username").await.body, "Anonymous");
+
+    assert_eq!(
+        client.get("/login/creeper?force=true").await.body,
+        "true Creeper"
+    );
+    assert_eq!(
+        client.get("/username").await.body,
+        "Creeper",
+        "a forced login lasts"
+    );
+}
+
+#[actix_rt::test]
+async fn spec_05_logout_makes_this_and_later_requests_anonymous() {
+    let (app, _) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    assert_eq!(client.get("/logout").await.body, "Anonymous");
+    assert_eq!(client.get("/username").await.body, "Anonymous");
+    assert_eq!(client.get("/fresh").await.body, "false");
+}
+
+#[actix_rt::test]
+async fn spec_06_deleted_user_is_anonymous() {
+    let (app, store) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    store.delete(1);
+    let reply = client.get("/username").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, "Anonymous");
+}
+
+#[actix_rt::test]
+async fn spec_07_user_who_became_inactive_is_anonymous() {
+    let (app, store) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    store.set_active(1, false);
+    assert_eq!(client.get("/username").await.body, "Anonymous");
+}
+
+#[actix_rt::test]
+async fn spec_08_login_renews_the_session_id_and_the_old_one_is_dead() {
+    let sessions = MemoryStore::default();
+    let store = actix_web::web::Data::new(login_runtime_tests::Store::default());
+    let app = actix_web::App::new()
+        .app_data(store)
+        .wrap(login_runtime::LoginManager::<login_runtime_tests::User>::new())
+        .wrap(
+            actix_session::SessionMiddleware::builder(
+                sessions.clone(),
+                login_runtime_tests::app::key(),
+            )
+            .cookie_secure(false)
+            .build(),
+        )
+        .configure(login_runtime_tests::routes);
+    let mut client = Client::new(init_service(app).await);
+
+    // An attacker plants a session id in the victim's browser before login.
+    client.get("/visit").await;
+    let planted = client.cookies.get("id").cloned().expect("a session cookie");
+
+    assert_eq!(client.get("/login/notch").await.body, "true Notch");
+    let renewed = client.cookies.get("id").cloned().expect("a session cookie");
+    assert_ne!(planted, renewed, "login issues a new session id");
+    assert_eq!(client.get("/username").await.body, "Notch");
+
+    // The planted id no longer leads anywhere.
+    let mut attacker = Client::new(client.into_app());
+    attacker.cookies.insert("id".to_owned(), planted);
+    assert_eq!(attacker.get("/username").await.body, "Anonymous");
+    assert_eq!(
+        sessions.len(),
+        1,
+        "the pre-login session was deleted from the store"
+    );
+}
+
+#[actix_rt::test]
+async fn spec_09_logging_in_as_another_user_drops_the_first() {
+    let (app, _) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/visit").await;
+    client.get("/login/notch").await;
+    assert_eq!(client.get("/login/steve").await.body, "true Steve");
+    assert_eq!(client.get("/username").await.body, "Steve");
+}
+
+#[actix_rt::test]
+async fn spec_34_request_that_never_asks_runs_no_loader_and_sets_no_cookie() {
+    let (app, store) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    let loads = store.loads();
+    let reply = client.get("/static").await;
+    assert_eq!(reply.body, "static");
+    assert_eq!(store.loads(), loads, "no loader call");
+    assert!(reply.headers.get("set-cookie").is_none(), "no Set-Cookie");
+}
+
+#[actix_rt::test]
+async fn user_is_loaded_at_most_once_per_request() {
+    let (app, store) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    let loads = store.loads();
+    // `/secret` has the guard and a `CurrentUser`: two askers, one load.
+    assert_eq!(client.get("/secret").await.body, "secret for Notch");
+    assert_eq!(store.loads(), loads + 1);
+}
+
+#[actix_rt::test]
+async fn reading_the_user_sets_no_cookie() {
+    let (app, _) = default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    let reply = client.get("/username").await;
+    assert_eq!(reply.body, "Notch");
+    assert!(reply.set_cookies().is_empty());
+    let reply = client.get("/username").await;
+    assert!(reply.set_cookies().is_empty());
+}

@@ -1,0 +1,106 @@
+//! Derived `UserMixin` and the anonymous types (spec lines 39, 40).
+
+use actix_session::SessionMiddleware;
+use actix_web::test::init_service;
+use actix_web::{App, get};
+use login_runtime::{
+    AnonymousUser, AnonymousUserMixin, CurrentUser, LoginManager, UserMixin, user_loader,
+};
+use login_runtime_tests::{Client, app::key};
+
+#[derive(UserMixin)]
+struct Plain {
+    id: u64,
+}
+
+#[derive(UserMixin)]
+struct Flagged {
+    #[user(id)]
+    email: String,
+    #[user(active)]
+    enabled: bool,
+}
+
+#[test]
+fn spec_39_derived_user_mixin() {
+    let plain = Plain { id: 42 };
+    assert_eq!(plain.get_id(), "42");
+    assert!(plain.is_active(), "active without a marked field");
+    assert!(plain.is_authenticated());
+    assert!(!plain.is_anonymous());
+    assert_eq!(plain.session_auth_hash(), None);
+
+    let enabled = Flagged {
+        email: "a@example.com".into(),
+        enabled: true,
+    };
+    assert_eq!(enabled.get_id(), "a@example.com");
+    assert!(enabled.is_active() && enabled.is_authenticated());
+    let disabled = Flagged {
+        email: "b@example.com".into(),
+        enabled: false,
+    };
+    assert!(!disabled.is_active());
+    assert!(
+        !disabled.is_authenticated(),
+        "is_authenticated follows is_active"
+    );
+    assert!(!disabled.is_anonymous());
+}
+
+/// A custom visitor type.
+#[derive(Default)]
+struct Guest;
+
+impl AnonymousUserMixin for Guest {}
+
+#[derive(UserMixin)]
+#[user(anonymous = Guest)]
+struct Member {
+    id: u64,
+}
+
+#[user_loader]
+async fn load_member(id: u64) -> Option<Member> {
+    (id == 1).then_some(Member { id })
+}
+
+#[get("/who")]
+async fn who(user: CurrentUser<Member>) -> String {
+    match user {
+        CurrentUser::Anonymous(Guest) => format!(
+            "guest authenticated={} active={} anonymous={} id={:?}",
+            user.is_authenticated(),
+            user.is_active(),
+            user.is_anonymous(),
+            user.get_id()
+        ),
+        CurrentUser::Authenticated(member) => format!("member {}", member.id),
+    }
+}
+
+#[actix_rt::test]
+async fn spec_40_anonymous_user_and_a_custom_anonymous_type() {
+    let anonymous = AnonymousUser;
+    assert!(!anonymous.is_authenticated());
+    assert!(!anonymous.is_active());
+    assert!(anonymous.is_anonymous());
+    assert_eq!(AnonymousUserMixin::get_id(&anonymous), None);
+
+    let app = App::new()
+        .wrap(LoginManager::<Member>::new())
+        .wrap(
+            SessionMiddleware::builder(
+                actix_session::storage::CookieSessionStore::default(),
+                key(),
+            )
+            .cookie_secure(false)
+            .build(),
+        )
+        .service(who);
+    let mut client = Client::new(init_service(app).await);
+    assert_eq!(
+        client.get("/who").await.body,
+        "guest authenticated=false active=false anonymous=true id=None"
+    );
+}
