@@ -1,3 +1,34 @@
-//! Placeholder for the `basic` demo app.
+//! The `basic` demo app: Flask-Login's quickstart on actix-web.
+//!
+//! Run it with `cargo run -p login-runtime-examples --example basic` and open
+//! <http://127.0.0.1:8080>. The app itself lives in `login_runtime_examples::basic`.
 
-fn main() {}
+use std::io;
+
+use actix_web::HttpServer;
+use actix_web::cookie::Key;
+use login_runtime_examples::basic::{self, ADDRESS, AppState, DEMO_USERS};
+use tracing_subscriber::EnvFilter;
+
+#[actix_web::main]
+async fn main() -> io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    // Demo only: a fresh random key at every start, so a restart logs everyone out. In
+    // production load a fixed 64-byte secret (`Key::from(&bytes)`) from your secret store, the
+    // same on every instance.
+    let key = Key::generate();
+    let state = AppState::new(key).map_err(io::Error::other)?;
+
+    let server = HttpServer::new(move || basic::app(state.clone())).bind(ADDRESS)?;
+    println!("basic demo listening on http://{ADDRESS}");
+    println!("demo users (username / password):");
+    for user in DEMO_USERS {
+        println!("  {} / {}", user.username, user.password);
+    }
+    server.run().await
+}

@@ -1,0 +1,293 @@
+//! Drives the `basic` demo in-process, through the same `App` its binary serves: the
+//! acceptance flow of Flask-Login's quickstart, with cookies carried by hand.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::time::{Duration, OffsetDateTime};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{StatusCode, header};
+use actix_web::test::{self, TestRequest};
+use login_runtime_examples::basic::{self, AppState, LOGIN_FAILED};
+
+/// What a test looks at in a response.
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+    /// The raw `Set-Cookie` headers.
+    set_cookie: Vec<String>,
+}
+
+/// A browser's cookie jar, reduced to name → value.
+#[derive(Debug, Default)]
+struct Jar(BTreeMap<String, String>);
+
+impl Jar {
+    /// Adds the jar's cookies to `req` as one `Cookie` header.
+    fn attach(&self, req: TestRequest) -> TestRequest {
+        if self.0.is_empty() {
+            return req;
+        }
+        let cookies: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        req.insert_header((header::COOKIE, cookies.join("; ")))
+    }
+
+    /// Stores the cookies `res` sets (or removes), and reads it into a [`Reply`].
+    async fn receive<B: MessageBody>(&mut self, res: ServiceResponse<B>) -> Reply {
+        for cookie in res.response().cookies() {
+            let expired = cookie.max_age().is_some_and(|age| age <= Duration::ZERO)
+                || cookie
+                    .expires_datetime()
+                    .is_some_and(|at| at <= OffsetDateTime::now_utc());
+            if expired {
+                self.0.remove(cookie.name());
+            } else {
+                self.0
+                    .insert(cookie.name().to_owned(), cookie.value().to_owned());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let location = headers
+            .get(header::LOCATION)
+            .map(|value| value.to_str().expect("ASCII Location").to_owned());
+        let set_cookie = headers
+            .get_all(header::SET_COOKIE)
+            .map(|value| value.to_str().expect("ASCII Set-Cookie").to_owned())
+            .collect();
+        let body = test::read_body(res).await;
+        let body = String::from_utf8(body.to_vec()).expect("UTF-8 body");
+        Reply {
+            status,
+            location,
+            body,
+            set_cookie,
+        }
+    }
+}
+
+/// Sends a `TestRequest` with the jar's cookies and stores the cookies the response sets.
+macro_rules! send {
+    ($app:expr, $jar:expr, $req:expr) => {{
+        let req = $jar.attach($req).to_request();
+        let res = test::call_service($app, req).await;
+        $jar.receive(res).await
+    }};
+}
+
+fn state() -> AppState {
+    AppState::new(Key::generate()).expect("the demo app starts")
+}
+
+fn login(username: &str, password: &str, next: Option<&str>) -> TestRequest {
+    let mut form = vec![("username", username), ("password", password)];
+    if let Some(next) = next {
+        form.push(("next", next));
+    }
+    TestRequest::post().uri("/login").set_form(form)
+}
+
+#[actix_web::test]
+async fn quickstart_flow() {
+    let app = test::init_service(basic::app(state())).await;
+    let mut jar = Jar::default();
+
+    // A visitor is sent to the login view, with where they were going.
+    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::FOUND);
+    assert_eq!(res.location.as_deref(), Some("/login?next=%2Fsettings"));
+
+    let res = send!(&app, jar, TestRequest::get().uri("/"));
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"<a href="/login">"#), "{}", res.body);
+    assert!(res.body.contains("Hi stranger"), "{}", res.body);
+    assert!(!res.body.contains("Hi Notch"));
+    assert!(!res.body.contains("Log out"));
+    assert!(jar.0.is_empty(), "a visitor gets no cookie: {jar:?}");
+
+    // The form carries `next` as a hidden field (minijinja escapes `/` as `&#x2f;`).
+    let res = send!(&app, jar, TestRequest::get().uri("/login?next=%2Fsettings"));
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"<form method="post" action="/login">"#));
+    assert!(
+        res.body
+            .contains(r#"<input type="hidden" name="next" value="&#x2f;settings">"#),
+        "{}",
+        res.body
+    );
+
+    // Logging in: 303 to `next`, and a session cookie that scripts and other sites cannot use.
+    let res = send!(&app, jar, login("notch", "minecraft", Some("/settings")));
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location.as_deref(), Some("/settings"));
+    assert_eq!(res.set_cookie.len(), 1, "{:?}", res.set_cookie);
+    let cookie = actix_web::cookie::Cookie::parse(res.set_cookie[0].clone()).expect("a cookie");
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(SameSite::Lax));
+    // Encrypted, not just signed: the session's contents are not readable in the cookie.
+    assert!(!cookie.value().contains("_login"), "{}", cookie.value());
+    assert_eq!(jar.0.len(), 1);
+
+    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("Settings of Notch"), "{}", res.body);
+    assert!(res.body.contains("Your user id is 1."));
+
+    let res = send!(&app, jar, TestRequest::get().uri("/"));
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("Hi Notch"), "{}", res.body);
+    assert!(res.body.contains(r#"<form method="post" action="/logout""#));
+    assert!(!res.body.contains(r#"<a href="/login">"#));
+
+    // A GET cannot log anyone out (a link or an <img> on another site would do that).
+    let res = send!(&app, jar, TestRequest::get().uri("/logout"));
+    assert!(res.status.is_client_error(), "{:?}", res.status);
+    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::OK);
+
+    let res = send!(&app, jar, TestRequest::post().uri("/logout"));
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location.as_deref(), Some("/"));
+
+    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::FOUND);
+    assert_eq!(res.location.as_deref(), Some("/login?next=%2Fsettings"));
+    let res = send!(&app, jar, TestRequest::get().uri("/"));
+    assert!(res.body.contains("Hi stranger"), "{}", res.body);
+}
+
+#[actix_web::test]
+async fn wrong_credentials_do_not_log_in_and_do_not_say_which_part_was_wrong() {
+    let app = test::init_service(basic::app(state())).await;
+
+    let mut bodies = Vec::new();
+    for (username, password) in [("notch", "diamond"), ("nobody", "minecraft"), ("notch", "")] {
+        let mut jar = Jar::default();
+        let res = send!(&app, jar, login(username, password, Some("/settings")));
+        assert_eq!(res.status, StatusCode::OK, "{username}/{password}");
+        assert_eq!(res.location, None);
+        assert!(res.body.contains(LOGIN_FAILED), "{}", res.body);
+        // The form comes back, still carrying `next`.
+        assert!(res.body.contains(r#"name="next" value="&#x2f;settings""#));
+        assert!(res.set_cookie.is_empty(), "{:?}", res.set_cookie);
+
+        let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+        assert_eq!(res.status, StatusCode::FOUND);
+        bodies.push(
+            send!(&app, jar, login(username, password, None))
+                .body
+                .replace(&format!(r#"value="{username}""#), r#"value="""#),
+        );
+    }
+    // Wrong password and unknown user: the same page, bar the echoed username.
+    assert_eq!(bodies[0], bodies[1]);
+}
+
+#[actix_web::test]
+async fn next_from_the_login_query_string_is_honoured() {
+    let app = test::init_service(basic::app(state())).await;
+    let mut jar = Jar::default();
+    let req = login("steve", "diamond", None).uri("/login?next=%2Fsettings%3Ftab%3D1");
+    let res = send!(&app, jar, req);
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location.as_deref(), Some("/settings?tab=1"));
+
+    let res = send!(&app, jar, TestRequest::get().uri("/"));
+    assert!(res.body.contains("Hi Steve"), "{}", res.body);
+
+    // No `next` anywhere: home.
+    let mut jar = Jar::default();
+    let res = send!(&app, jar, login("steve", "diamond", None));
+    assert_eq!(res.location.as_deref(), Some("/"));
+}
+
+#[actix_web::test]
+async fn next_pointing_off_site_redirects_home() {
+    let app = test::init_service(basic::app(state())).await;
+    for evil in [
+        "//evil.example",
+        "https://evil.example",
+        "https://evil.example/settings",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let mut jar = Jar::default();
+        let res = send!(&app, jar, login("notch", "minecraft", Some(evil)));
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{evil}");
+        assert_eq!(res.location.as_deref(), Some("/"), "{evil}");
+        // Still logged in: only the redirect target was refused.
+        let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+        assert_eq!(res.status, StatusCode::OK, "{evil}");
+
+        // The same via the query string of the form's page.
+        let mut jar = Jar::default();
+        let query: String = url_encode(evil);
+        let req = login("notch", "minecraft", None).uri(&format!("/login?next={query}"));
+        let res = send!(&app, jar, req);
+        assert_eq!(res.location.as_deref(), Some("/"), "{evil}");
+    }
+}
+
+#[actix_web::test]
+async fn login_form_escapes_a_reflected_next() {
+    let app = test::init_service(basic::app(state())).await;
+    let mut jar = Jar::default();
+    let payload = r#""><script>alert(1)</script>"#;
+    let uri = format!("/login?next={}", url_encode(payload));
+    let res = send!(&app, jar, TestRequest::get().uri(&uri));
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(!res.body.contains("<script>"), "{}", res.body);
+    assert!(!res.body.contains(r#"""><"#), "{}", res.body);
+    assert!(
+        res.body
+            .contains(r#"value="&quot;&gt;&lt;script&gt;alert(1)&lt;&#x2f;script&gt;""#),
+        "{}",
+        res.body
+    );
+
+    // And when a failed login echoes it (and the username) back.
+    let res = send!(&app, jar, login(payload, "x", Some(payload)));
+    assert!(res.body.contains(LOGIN_FAILED));
+    assert!(!res.body.contains("<script>"), "{}", res.body);
+}
+
+#[actix_web::test]
+async fn a_forged_session_cookie_is_anonymous() {
+    let app = test::init_service(basic::app(state())).await;
+
+    // A cookie signed with another key (another deployment, or a forger).
+    let other = test::init_service(basic::app(state())).await;
+    let mut foreign = Jar::default();
+    send!(&other, foreign, login("notch", "minecraft", None));
+    assert_eq!(foreign.0.len(), 1);
+
+    let res = send!(&app, foreign, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::FOUND);
+
+    let mut garbage = Jar::default();
+    garbage
+        .0
+        .insert("id".to_owned(), "not-a-session".to_owned());
+    let res = send!(&app, garbage, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::FOUND);
+    let res = send!(&app, garbage, TestRequest::get().uri("/"));
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("Hi stranger"));
+}
+
+/// Percent-encodes everything but unreserved characters, for a query string value.
+fn url_encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
