@@ -141,7 +141,7 @@ impl<U: UserLoader> FromRequest for Authenticated<U> {
             let state = RequestState::<U>::get(&req)?;
             match state.identity(&req).await? {
                 Some(identity) => Ok(Self(identity.user)),
-                None => Err(state.config.unauthorized(&req)),
+                None => Err(state.config.unauthorized(&req, None)),
             }
         })
     }
@@ -180,7 +180,7 @@ impl<Args: FromRequest + 'static, const FRESH: bool> FromRequest for LoginRequir
                 ))
                 .into());
             };
-            state.require(&req, FRESH).await?;
+            state.require(&req, FRESH, None).await?;
             let args = Args::from_request(&req, &mut payload).await;
             args.map(Self).map_err(Into::into)
         })

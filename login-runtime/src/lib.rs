@@ -94,19 +94,41 @@
 extern crate self as login_runtime;
 
 mod error;
+mod events;
 mod extract;
+mod flash;
 mod loader;
 mod login;
 mod manager;
 mod next;
+mod protection;
+mod refuse;
+mod remember;
+mod require;
 mod state;
+#[cfg(feature = "test-kit")]
+mod testkit;
 mod user;
 
+/// The test kit (feature `test-kit`): log a user in from an `actix_web::test` request.
+#[cfg(feature = "test-kit")]
+pub mod test {
+    pub use crate::testkit::TestLogin;
+}
+
 pub use crate::error::LoginError;
+pub use crate::events::LoginEvent;
 pub use crate::extract::{Authenticated, CurrentUser};
+pub use crate::flash::{Flash, flash, get_flashed_messages};
 pub use crate::loader::{LoaderOutput, RequestLoader, UserId, UserLoader};
-pub use crate::login::{LoginOptions, login_fresh, login_user, login_user_with, logout_user};
+pub use crate::login::{
+    LoginOptions, confirm_login, login_fresh, login_remembered, login_user, login_user_with,
+    logout_user, take_next,
+};
 pub use crate::manager::{LoginManager, LoginMiddleware};
+pub use crate::protection::SessionProtection;
+pub use crate::remember::RememberMe;
+pub use crate::require::{RequireLogin, RequireLoginMiddleware};
 pub use crate::next::{login_url, make_next_param, safe_next};
 pub use crate::user::{AnonymousUser, AnonymousUserMixin, UserMixin};
 

@@ -1,24 +1,32 @@
-//! Logging in and out: Flask-Login's `login_user`, `logout_user` and `login_fresh`.
+//! Logging in and out: Flask-Login's `login_user`, `logout_user`, `confirm_login` and friends.
 
 use std::rc::Rc;
+use std::time::Duration;
 
+use actix_session::SessionExt;
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::UserLoader;
 use crate::error::LoginError;
-use crate::state::{ErasedState, Identity, RequestState, SESSION_KEY, SessionRecord};
+use crate::refuse::NEXT_KEY;
+use crate::state::{ErasedState, RequestState};
 
-/// How [`login_user_with`] logs a user in. The default is a fresh, unforced login.
+/// How [`login_user_with`] logs a user in. The default is a fresh, unforced login without a
+/// remember-me cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
 pub struct LoginOptions {
-    force: bool,
-    fresh: bool,
+    pub(crate) remember: bool,
+    pub(crate) duration: Option<Duration>,
+    pub(crate) force: bool,
+    pub(crate) fresh: bool,
 }
 
 impl Default for LoginOptions {
     fn default() -> Self {
         Self {
+            remember: false,
+            duration: None,
             force: false,
             fresh: true,
         }
@@ -26,6 +34,20 @@ impl Default for LoginOptions {
 }
 
 impl LoginOptions {
+    /// Also set the remember-me cookie, so the login outlives the session cookie. Needs
+    /// [`LoginManager::remember_me`](crate::LoginManager::remember_me).
+    pub fn remember(self, remember: bool) -> Self {
+        Self { remember, ..self }
+    }
+
+    /// How long this login's remember-me cookie lasts, instead of the configured duration.
+    pub fn duration(self, duration: Duration) -> Self {
+        Self {
+            duration: Some(duration),
+            ..self
+        }
+    }
+
     /// Log the user in even if [`is_active`](crate::UserMixin::is_active) is false.
     pub fn force(self, force: bool) -> Self {
         Self { force, ..self }
@@ -53,45 +75,37 @@ pub fn login_user_with<U: UserLoader + Clone>(
     user: &U,
     options: LoginOptions,
 ) -> Result<bool, LoginError> {
-    let state = RequestState::<U>::get(req)?;
-    let active = user.is_active();
-    if !active && !options.force {
-        return Ok(false);
-    }
-    let session = state.session(req)?;
-    let id = user.get_id();
-    // A different user's leftovers (cart, flash messages, CSRF token) must not carry over.
-    match session.get::<SessionRecord>(SESSION_KEY) {
-        Ok(Some(previous)) if previous.id == id => {}
-        Ok(None) => {}
-        _ => session.clear(),
-    }
-    let record = SessionRecord {
-        id,
-        fresh: options.fresh,
-        forced: !active,
-    };
-    session.insert(SESSION_KEY, record).map_err(|err| {
-        LoginError::misconfigured(format!("cannot write the login record: {err}"))
-    })?;
-    session.renew();
-    state.set_identity(Some(Identity {
-        user: Rc::new(user.clone()),
-        fresh: options.fresh,
-    }));
-    Ok(true)
+    RequestState::<U>::get(req)?.login(req, Rc::new(user.clone()), options)
 }
 
-/// Logs the current user out: removes the identity from the session, and this request's user
-/// becomes anonymous. Logging out a visitor is not an error.
+/// Logs the current user out: removes the identity from the session, deletes the remember-me
+/// cookie, and this request's user becomes anonymous. Logging out a visitor is not an error.
 pub fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {
     erased(req)?.logout(req)
+}
+
+/// Marks the current login fresh again, after the user re-entered their password
+/// (Flask's `confirm_login`).
+pub fn confirm_login(req: &HttpRequest) -> Result<(), LoginError> {
+    erased(req)?.confirm(req)
 }
 
 /// Whether the current login is fresh: made with credentials in this session rather than
 /// restored. `false` for a visitor.
 pub fn login_fresh(req: &HttpRequest) -> bool {
     erased(req).is_ok_and(|state| state.login_fresh(req))
+}
+
+/// Whether the request carries a valid remember-me cookie (one that is not being deleted).
+pub fn login_remembered(req: &HttpRequest) -> bool {
+    erased(req).is_ok_and(|state| state.login_remembered(req))
+}
+
+/// Takes the URL `next_in_session` kept for the login handler, if it is still a safe redirect
+/// target (see [`safe_next`](crate::safe_next)).
+pub fn take_next(req: &HttpRequest) -> Option<String> {
+    let raw = req.get_session().remove_as::<String>(NEXT_KEY)?.ok()?;
+    crate::safe_next(req, &raw)
 }
 
 fn erased(req: &HttpRequest) -> Result<Rc<dyn ErasedState>, LoginError> {

@@ -1,23 +1,28 @@
 //! `LoginManager`: the middleware that gives every request its lazily loaded user.
 
+use std::future::Future;
 use std::marker::PhantomData;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::error::InternalError;
 use actix_web::http::Method;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::UserLoader;
-use crate::next::login_url;
-use crate::state::RequestState;
+use crate::events::{LoginEvent, Listener};
+use crate::loader::RequestLoader;
+use crate::remember::RememberMe;
+use crate::state::{LocalBoxFuture, RequestState};
+use crate::{SessionProtection, UserLoader};
 
 /// The login middleware for user type `U`.
 ///
 /// It makes the current user available to [`CurrentUser`](crate::CurrentUser),
 /// [`Authenticated`](crate::Authenticated) and `#[login_required]`, loading it lazily: a request
-/// that never asks for the user runs no loader and leaves the session untouched.
+/// that never asks for the user runs no loader, leaves the session untouched and sets no cookie.
 ///
 /// It must sit inside actix-session's `SessionMiddleware`. Because the last `.wrap` runs first,
 /// that means registering `SessionMiddleware` *after* it:
@@ -36,36 +41,173 @@ use crate::state::RequestState;
 ///
 /// Clone it into `HttpServer::new`'s factory: the configuration is shared, not copied.
 pub struct LoginManager<U> {
-    config: Arc<Config>,
-    user: PhantomData<fn() -> U>,
+    config: Arc<Config<U>>,
 }
 
-/// Configuration shared by every request a manager serves.
+/// A message flashed with a category.
 #[derive(Debug, Clone)]
-pub(crate) struct Config {
-    login_view: Option<String>,
-    exempt_methods: Vec<Method>,
+pub(crate) struct Message {
+    pub(crate) text: String,
+    pub(crate) category: String,
+}
+
+/// Builds a response for a refused request.
+pub(crate) type ResponseHook = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
+/// Translates a flashed message.
+pub(crate) type Localizer = Arc<dyn Fn(&HttpRequest, &str) -> String + Send + Sync>;
+/// Loads a user from the request alone.
+pub(crate) type RequestLoaderFn<U> =
+    fn(&HttpRequest) -> LocalBoxFuture<'static, Result<Option<U>, actix_web::Error>>;
+
+/// Configuration shared by every request a manager serves.
+pub(crate) struct Config<U> {
+    pub(crate) login_view: Option<String>,
+    pub(crate) login_message: Option<Message>,
+    pub(crate) localizer: Option<Localizer>,
+    pub(crate) refresh_view: Option<String>,
+    pub(crate) needs_refresh_message: Option<Message>,
+    pub(crate) unauthorized_handler: Option<ResponseHook>,
+    pub(crate) needs_refresh_handler: Option<ResponseHook>,
+    pub(crate) next_in_session: bool,
+    pub(crate) exempt_methods: Vec<Method>,
+    pub(crate) protection: SessionProtection,
+    pub(crate) trusted_proxies: Vec<IpAddr>,
+    pub(crate) remember: Option<RememberMe>,
+    pub(crate) request_loader: Option<RequestLoaderFn<U>>,
+    pub(crate) listener: Option<Listener<U>>,
+}
+
+impl<U> Clone for Config<U> {
+    fn clone(&self) -> Self {
+        Self {
+            login_view: self.login_view.clone(),
+            login_message: self.login_message.clone(),
+            localizer: self.localizer.clone(),
+            refresh_view: self.refresh_view.clone(),
+            needs_refresh_message: self.needs_refresh_message.clone(),
+            unauthorized_handler: self.unauthorized_handler.clone(),
+            needs_refresh_handler: self.needs_refresh_handler.clone(),
+            next_in_session: self.next_in_session,
+            exempt_methods: self.exempt_methods.clone(),
+            protection: self.protection,
+            trusted_proxies: self.trusted_proxies.clone(),
+            remember: self.remember.clone(),
+            request_loader: self.request_loader,
+            listener: self.listener.clone(),
+        }
+    }
+}
+
+fn message(text: Option<String>, category: String) -> Option<Message> {
+    text.map(|text| Message { text, category })
 }
 
 impl<U: UserLoader> LoginManager<U> {
-    /// A manager with Flask-Login's defaults: no login view (unauthorized requests get 401) and
-    /// `OPTIONS` exempt from login checks (CORS preflights carry no cookies).
+    /// A manager with Flask-Login's defaults: no login view (unauthorized requests get 401),
+    /// the login message "Please log in to access this page.", `Basic` session protection and
+    /// `OPTIONS` exempt from login checks (CORS preflights carry no cookies). Remember-me is
+    /// off until [`remember_me`](Self::remember_me) is set.
     pub fn new() -> Self {
         Self {
             config: Arc::new(Config {
                 login_view: None,
+                login_message: message(Some("Please log in to access this page.".into()), "message".into()),
+                localizer: None,
+                refresh_view: None,
+                needs_refresh_message: message(
+                    Some("Please reauthenticate to access this page.".into()),
+                    "message".into(),
+                ),
+                unauthorized_handler: None,
+                needs_refresh_handler: None,
+                next_in_session: false,
                 exempt_methods: vec![Method::OPTIONS],
+                protection: SessionProtection::Basic,
+                trusted_proxies: Vec::new(),
+                remember: None,
+                request_loader: None,
+                listener: None,
             }),
-            user: PhantomData,
         }
     }
 
     /// Where unauthorized browsers are sent: `302` to `login_view?next=<path and query>`.
     ///
-    /// Without a login view, unauthorized requests get `401 Unauthorized`.
+    /// Without a login view, unauthorized requests get `401 Unauthorized`. A request that asks
+    /// for JSON (`Accept: application/json` without `text/html`) gets a 401 with a small JSON
+    /// body instead of the redirect, and an htmx request (`HX-Request`) gets `HX-Redirect`.
     pub fn login_view(self, login_view: impl Into<String>) -> Self {
         let login_view = Some(login_view.into());
         self.configure(|config| config.login_view = login_view)
+    }
+
+    /// The message flashed on the login redirect (`None`: flash nothing).
+    pub fn login_message(self, text: Option<impl Into<String>>) -> Self {
+        let text = text.map(Into::into);
+        self.configure(|config| {
+            let category = config.login_message.take().map_or_else(|| "message".to_owned(), |m| m.category);
+            config.login_message = message(text, category);
+        })
+    }
+
+    /// The category of the login message (default `message`).
+    pub fn login_message_category(self, category: impl Into<String>) -> Self {
+        let category = category.into();
+        self.configure(|config| {
+            if let Some(message) = &mut config.login_message {
+                message.category = category;
+            }
+        })
+    }
+
+    /// Translates the login and needs-refresh messages before they are flashed.
+    pub fn localize(self, localizer: impl Fn(&HttpRequest, &str) -> String + Send + Sync + 'static) -> Self {
+        let localizer: Localizer = Arc::new(localizer);
+        self.configure(|config| config.localizer = Some(localizer))
+    }
+
+    /// Where a stale login is sent by `#[login_required(fresh)]` (Flask's `refresh_view`).
+    /// Without one, such requests get `401`.
+    pub fn refresh_view(self, refresh_view: impl Into<String>) -> Self {
+        let refresh_view = Some(refresh_view.into());
+        self.configure(|config| config.refresh_view = refresh_view)
+    }
+
+    /// The message flashed on the refresh redirect (`None`: flash nothing).
+    pub fn needs_refresh_message(self, text: Option<impl Into<String>>) -> Self {
+        let text = text.map(Into::into);
+        self.configure(|config| {
+            let category = config.needs_refresh_message.take().map_or_else(|| "message".to_owned(), |m| m.category);
+            config.needs_refresh_message = message(text, category);
+        })
+    }
+
+    /// The category of the needs-refresh message (default `message`).
+    pub fn needs_refresh_message_category(self, category: impl Into<String>) -> Self {
+        let category = category.into();
+        self.configure(|config| {
+            if let Some(message) = &mut config.needs_refresh_message {
+                message.category = category;
+            }
+        })
+    }
+
+    /// Replaces the unauthorized response entirely (the `Unauthorized` event still fires first).
+    pub fn unauthorized_handler(self, handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Self {
+        let handler: ResponseHook = Arc::new(handler);
+        self.configure(|config| config.unauthorized_handler = Some(handler))
+    }
+
+    /// Replaces the needs-refresh response entirely (the `NeedsRefresh` event still fires first).
+    pub fn needs_refresh_handler(self, handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Self {
+        let handler: ResponseHook = Arc::new(handler);
+        self.configure(|config| config.needs_refresh_handler = Some(handler))
+    }
+
+    /// Keep the original URL in the session instead of the `next` query parameter; read it back
+    /// with [`take_next`](crate::take_next).
+    pub fn next_in_session(self, enabled: bool) -> Self {
+        self.configure(|config| config.next_in_session = enabled)
     }
 
     /// The methods that pass `#[login_required]` without a check (default: `OPTIONS`).
@@ -74,10 +216,49 @@ impl<U: UserLoader> LoginManager<U> {
         self.configure(|config| config.exempt_methods = methods)
     }
 
-    fn configure(mut self, edit: impl FnOnce(&mut Config)) -> Self {
+    /// How to react to a session used from another client (default [`SessionProtection::Basic`]).
+    pub fn session_protection(self, protection: SessionProtection) -> Self {
+        self.configure(|config| config.protection = protection)
+    }
+
+    /// Proxies whose forwarding headers are believed when identifying the client for session
+    /// protection. Without them only the direct peer address counts.
+    pub fn trusted_proxies(self, proxies: impl IntoIterator<Item = IpAddr>) -> Self {
+        let proxies = proxies.into_iter().collect();
+        self.configure(|config| config.trusted_proxies = proxies)
+    }
+
+    /// Turns on remember-me cookies; `login_user_with(.., LoginOptions::default().remember(true))`
+    /// then sets one.
+    pub fn remember_me(self, remember: RememberMe) -> Self {
+        self.configure(|config| config.remember = Some(remember))
+    }
+
+    /// Receives every [`LoginEvent`]. It may read the event's user; it runs inside the request,
+    /// so keep it quick.
+    pub fn on_event(self, listener: impl Fn(&HttpRequest, &LoginEvent<'_, U>) + Send + Sync + 'static) -> Self {
+        let listener: Listener<U> = Arc::new(listener);
+        self.configure(|config| config.listener = Some(listener))
+    }
+
+    fn configure(mut self, edit: impl FnOnce(&mut Config<U>)) -> Self {
         // Builders run before the manager is cloned into workers, so this never copies.
         edit(Arc::make_mut(&mut self.config));
         self
+    }
+}
+
+impl<U: RequestLoader + UserLoader> LoginManager<U> {
+    /// Falls back to the `#[request_loader]` of `U` when the session and the remember cookie
+    /// hold no login. Such users are authenticated for that request only: never written to the
+    /// session, never fresh.
+    pub fn request_loader(self) -> Self {
+        fn load<U: RequestLoader>(
+            req: &HttpRequest,
+        ) -> LocalBoxFuture<'static, Result<Option<U>, actix_web::Error>> {
+            Box::pin(U::load_from_request(req))
+        }
+        self.configure(|config| config.request_loader = Some(load::<U>))
     }
 }
 
@@ -91,70 +272,22 @@ impl<U> Clone for LoginManager<U> {
     fn clone(&self) -> Self {
         Self {
             config: Arc::clone(&self.config),
-            user: PhantomData,
         }
     }
 }
 
 impl<U> std::fmt::Debug for LoginManager<U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let config = &self.config;
         f.debug_struct("LoginManager")
             .field("user", &std::any::type_name::<U>())
-            .field("config", &self.config)
-            .finish()
+            .field("login_view", &config.login_view)
+            .field("refresh_view", &config.refresh_view)
+            .field("session_protection", &config.protection)
+            .field("remember_me", &config.remember)
+            .field("request_loader", &config.request_loader.is_some())
+            .finish_non_exhaustive()
     }
-}
-
-impl Config {
-    pub(crate) fn is_exempt(&self, method: &Method) -> bool {
-        self.exempt_methods.contains(method)
-    }
-
-    /// The response for a request that needs a login and has none (Flask's `unauthorized()`).
-    pub(crate) fn unauthorized(&self, req: &HttpRequest) -> actix_web::Error {
-        let response = match &self.login_view {
-            Some(view) => redirect(&login_url(view, Some(&request_target(req)), "next")),
-            None => plain(HttpResponse::Unauthorized(), "login required"),
-        };
-        InternalError::from_response("login required", response).into()
-    }
-
-    /// The response for a request that needs a fresh login and has a stale one.
-    pub(crate) fn needs_refresh(&self, _req: &HttpRequest) -> actix_web::Error {
-        let response = plain(HttpResponse::Unauthorized(), "fresh login required");
-        InternalError::from_response("fresh login required", response).into()
-    }
-}
-
-/// The request's path and query: the only parts `next` is built from, never `Host` or
-/// forwarding headers (spec/next-url.md).
-fn request_target(req: &HttpRequest) -> String {
-    let uri = req.uri();
-    uri.path_and_query()
-        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned())
-}
-
-fn redirect(location: &str) -> HttpResponse {
-    match HeaderValue::try_from(location) {
-        Ok(location) => HttpResponse::Found()
-            .insert_header((header::LOCATION, location))
-            .finish(),
-        // `login_url` percent-encodes, so this only happens for a login view with raw control
-        // characters, which is a configuration mistake rather than a request one.
-        Err(_) => {
-            tracing::error!(target: "login_runtime", "login view {location:?} is not a valid header value");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
-}
-
-fn plain(mut builder: actix_web::HttpResponseBuilder, body: &'static str) -> HttpResponse {
-    builder
-        .insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        ))
-        .body(body)
 }
 
 impl<S, B, U> Transform<S, ServiceRequest> for LoginManager<U>
@@ -169,6 +302,11 @@ where
     type Future = std::future::Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        // Configuration mistakes stop the app at startup, with the reason in the log.
+        if let Some(Err(reason)) = self.config.remember.as_ref().map(RememberMe::validate) {
+            tracing::error!(target: "login_runtime", "cannot start `LoginManager`: {reason}");
+            return std::future::ready(Err(()));
+        }
         std::future::ready(Ok(LoginMiddleware {
             service,
             config: Arc::clone(&self.config),
@@ -180,7 +318,7 @@ where
 /// The service [`LoginManager`] wraps around the app; not used directly.
 pub struct LoginMiddleware<S, U> {
     service: S,
-    config: Arc<Config>,
+    config: Arc<Config<U>>,
     user: PhantomData<fn() -> U>,
 }
 
@@ -191,13 +329,44 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = actix_web::Error;
-    // Nothing happens on the way out yet, so the inner future is returned as is: no boxing.
-    type Future = S::Future;
+    type Future = LoginFuture<S::Future, U>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        RequestState::<U>::install(&req, &self.config);
-        self.service.call(req)
+        let state = RequestState::<U>::install(&req, &self.config);
+        #[cfg(feature = "test-kit")]
+        crate::testkit::apply::<U>(&req);
+        LoginFuture {
+            inner: self.service.call(req),
+            state: Some(state),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Applies the request's cookie changes to its response.
+    #[doc(hidden)]
+    pub struct LoginFuture<F, U> {
+        #[pin]
+        inner: F,
+        state: Option<Rc<RequestState<U>>>,
+    }
+}
+
+impl<F, B, U> Future for LoginFuture<F, U>
+where
+    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+    U: UserLoader,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = std::task::ready!(this.inner.poll(cx))?;
+        if let Some(state) = this.state.take() {
+            state.finish(&mut response);
+        }
+        Poll::Ready(Ok(response))
     }
 }

@@ -1,27 +1,35 @@
-//! Per-request login state: the lazily resolved user, cached once per request.
+//! Per-request login state: the lazily resolved user, cached once per request, and the cookie
+//! changes to apply to the response.
 
 use std::any::type_name;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_session::{Session, SessionExt};
-use actix_web::dev::ServiceRequest;
+use actix_web::cookie::Cookie;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest};
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
-use crate::UserLoader;
 use crate::error::LoginError;
+use crate::events::{LoginEvent, emit};
 use crate::manager::Config;
+use crate::protection::identifier;
+use crate::remember::RememberCheck;
+use crate::{LoginOptions, SessionProtection, UserLoader};
 
 /// The one session key the library owns. A single record, so it can never be half-written.
 pub(crate) const SESSION_KEY: &str = "_login";
 
-/// What the session stores for a logged-in user.
-#[derive(Debug, Serialize, Deserialize)]
+pub(crate) type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// What the session stores for a logged-in user (security bar S6: one small record).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SessionRecord {
     /// The user's `get_id()`.
     pub(crate) id: String,
@@ -31,12 +39,24 @@ pub(crate) struct SessionRecord {
     /// end it (spec line 4 vs. line 7: only a user who *becomes* inactive is logged out).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) forced: bool,
+    /// The session-protection identifier of the client that logged in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) client: Option<String>,
+}
+
+/// Where a resolved login came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Session,
+    Cookie,
+    Request,
 }
 
 /// A resolved login.
 pub(crate) struct Identity<U> {
     pub(crate) user: Rc<U>,
     pub(crate) fresh: bool,
+    pub(crate) source: Source,
 }
 
 impl<U> Clone for Identity<U> {
@@ -44,33 +64,50 @@ impl<U> Clone for Identity<U> {
         Self {
             user: Rc::clone(&self.user),
             fresh: self.fresh,
+            source: self.source,
         }
     }
 }
 
+/// What happens to the remember cookie on the way out.
+enum CookieChange {
+    Keep,
+    Set(Cookie<'static>),
+    Clear,
+}
+
 /// Per-request state for one user type, inserted into request extensions by `LoginManager<U>`.
 pub(crate) struct RequestState<U> {
-    pub(crate) config: Arc<Config>,
+    pub(crate) config: Arc<Config<U>>,
     /// Whether actix-session's middleware ran before ours (checked once, on the way in).
     session_ok: bool,
     /// The identity as loaded from the session: resolved at most once, on first demand.
     loaded: OnceCell<Option<Identity<U>>>,
     /// Set by `login_user`/`logout_user`, and then wins over `loaded` for the rest of the request.
     changed: RefCell<Option<Option<Identity<U>>>>,
+    /// The remember cookie, verified at most once.
+    remember: std::cell::OnceCell<RememberCheck>,
+    cookie_change: RefCell<CookieChange>,
+    /// The `Accessed` event has fired (and the response depends on the cookie).
+    accessed: Cell<bool>,
 }
 
 impl<U: UserLoader> RequestState<U> {
     /// Installs fresh state for this request; the user is not loaded until someone asks.
-    pub(crate) fn install(req: &ServiceRequest, config: &Arc<Config>) {
+    pub(crate) fn install(req: &ServiceRequest, config: &Arc<Config<U>>) -> Rc<Self> {
         let state = Rc::new(Self {
             config: Arc::clone(config),
             session_ok: session_middleware_ran(req),
             loaded: OnceCell::new(),
             changed: RefCell::new(None),
+            remember: std::cell::OnceCell::new(),
+            cookie_change: RefCell::new(CookieChange::Keep),
+            accessed: Cell::new(false),
         });
         let mut ext = req.extensions_mut();
         ext.insert(Rc::clone(&state) as Rc<dyn ErasedState>);
-        ext.insert(state);
+        ext.insert(Rc::clone(&state));
+        state
     }
 
     /// The state `LoginManager<U>` installed, or the misconfiguration that explains its absence.
@@ -80,19 +117,17 @@ impl<U: UserLoader> RequestState<U> {
             return Ok(Rc::clone(state));
         }
         let wanted = type_name::<U>();
-        Err(LoginError::misconfigured(
-            match ext.get::<Rc<dyn ErasedState>>() {
-                Some(other) => format!(
-                    "a handler asked for the user type `{wanted}`, but the `LoginManager` on this \
+        Err(LoginError::misconfigured(match ext.get::<Rc<dyn ErasedState>>() {
+            Some(other) => format!(
+                "a handler asked for the user type `{wanted}`, but the `LoginManager` on this \
                  route serves `{}`; use that type, or wrap the app with `LoginManager::<{wanted}>::new()`",
-                    other.user_type()
-                ),
-                None => format!(
-                    "a handler asked for the current `{wanted}`, but no `LoginManager` wraps this \
+                other.user_type()
+            ),
+            None => format!(
+                "a handler asked for the current `{wanted}`, but no `LoginManager` wraps this \
                  route; add `.wrap(LoginManager::<{wanted}>::new())` to the `App`"
-                ),
-            },
-        ))
+            ),
+        }))
     }
 
     /// The session, if actix-session's middleware is in place.
@@ -110,76 +145,287 @@ impl<U: UserLoader> RequestState<U> {
     }
 
     /// The current identity: resolved on first call, cached for the rest of the request.
-    pub(crate) async fn identity(
-        &self,
-        req: &HttpRequest,
-    ) -> Result<Option<Identity<U>>, LoginError> {
+    pub(crate) async fn identity(&self, req: &HttpRequest) -> Result<Option<Identity<U>>, LoginError> {
         if let Some(changed) = &*self.changed.borrow() {
             return Ok(changed.clone());
         }
-        Ok(self
-            .loaded
-            .get_or_try_init(|| self.load(req))
-            .await?
-            .clone())
+        let identity = self.loaded.get_or_try_init(|| self.load(req)).await?.clone();
+        if !self.accessed.replace(true) {
+            let user = identity.as_ref().map(|identity| &*identity.user);
+            self.emit(req, &LoginEvent::Accessed(user));
+        }
+        Ok(identity)
     }
 
-    /// Records a login or logout made by this request.
-    pub(crate) fn set_identity(&self, identity: Option<Identity<U>>) {
-        *self.changed.borrow_mut() = Some(identity);
+    /// The identity if this request has already resolved or changed it; never loads.
+    fn known_identity(&self) -> Option<Identity<U>> {
+        match &*self.changed.borrow() {
+            Some(changed) => changed.clone(),
+            None => self.loaded.get().cloned().flatten(),
+        }
     }
 
+    pub(crate) fn emit(&self, req: &HttpRequest, event: &LoginEvent<'_, U>) {
+        emit(self.config.listener.as_ref(), req, event);
+    }
+
+    fn client_id(&self, req: &HttpRequest) -> Option<String> {
+        (self.config.protection != SessionProtection::Off)
+            .then(|| identifier(req, &self.config.trusted_proxies))
+    }
+
+    fn remember_check(&self, req: &HttpRequest) -> &RememberCheck {
+        self.remember.get_or_init(|| match &self.config.remember {
+            Some(remember) => remember.check(req),
+            None => RememberCheck::Absent,
+        })
+    }
+
+    /// Resolution, in Flask-Login's order: session → remember cookie → request loader.
     async fn load(&self, req: &HttpRequest) -> Result<Option<Identity<U>>, LoginError> {
         let session = self.session(req)?;
-        let record = match session.get::<SessionRecord>(SESSION_KEY) {
-            Ok(Some(record)) => record,
-            Ok(None) => return Ok(None),
-            Err(err) => {
-                // Wrong-typed data under our key: anonymous, and the data is left for inspection.
-                tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
+        if let Some(mut record) = read_record(&session) {
+            if !self.protect(req, &session, &mut record) {
                 return Ok(None);
             }
+            if let Some(user) = self.load_user(req, &record.id, record.forced).await? {
+                return Ok(Some(Identity {
+                    user,
+                    fresh: record.fresh,
+                    source: Source::Session,
+                }));
+            }
+        }
+        if let Some(identity) = self.load_from_cookie(req, &session).await? {
+            return Ok(Some(identity));
+        }
+        // Unlike Flask-Login, an invalid remember cookie does not stop the request loader.
+        if let Some(load) = self.config.request_loader {
+            let user = load(req)
+                .await
+                .map_err(|cause| LoginError::loader_failed(type_name::<U>(), cause))?;
+            if let Some(user) = user.filter(|user| user.is_active()) {
+                self.emit(req, &LoginEvent::LoadedFromRequest(&user));
+                return Ok(Some(Identity {
+                    user: Rc::new(user),
+                    fresh: false,
+                    source: Source::Request,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Session protection: `false` when the login must be dropped.
+    fn protect(&self, req: &HttpRequest, session: &Session, record: &mut SessionRecord) -> bool {
+        let protection = self.config.protection;
+        let (Some(stored), Some(current)) = (&record.client, self.client_id(req)) else {
+            return true;
         };
-        let user = U::load_user(req, &record.id)
+        if *stored == current {
+            return true;
+        }
+        self.emit(req, &LoginEvent::SessionProtected);
+        match protection {
+            SessionProtection::Strong => {
+                // Only the library's own key goes: flash messages, `next` and the app's data stay.
+                session.remove(SESSION_KEY);
+                if self.config.remember.is_some() {
+                    self.set_cookie_change(CookieChange::Clear);
+                }
+                false
+            }
+            _ => {
+                if record.fresh {
+                    record.fresh = false;
+                    write_record(session, record);
+                }
+                true
+            }
+        }
+    }
+
+    async fn load_from_cookie(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+    ) -> Result<Option<Identity<U>>, LoginError> {
+        let Some(remember) = &self.config.remember else {
+            return Ok(None);
+        };
+        let (id, rotated) = match self.remember_check(req) {
+            RememberCheck::Valid { id, rotated } => (id.clone(), *rotated),
+            RememberCheck::Invalid => {
+                self.set_cookie_change(CookieChange::Clear);
+                return Ok(None);
+            }
+            RememberCheck::Absent => return Ok(None),
+        };
+        let Some(user) = self.load_user(req, &id, false).await? else {
+            // The user is gone or inactive: the cookie can never log anyone in again.
+            self.set_cookie_change(CookieChange::Clear);
+            return Ok(None);
+        };
+        // Into the session, with this client's identifier, so that `Strong` protection accepts
+        // the next request (Flask-Login logs such a user out again at once).
+        let record = SessionRecord {
+            id: id.clone(),
+            fresh: false,
+            forced: false,
+            client: self.client_id(req),
+        };
+        write_record(session, &record);
+        if rotated {
+            self.set_cookie_change(CookieChange::Set(remember.issue(&id, None)));
+        }
+        self.emit(req, &LoginEvent::LoadedFromCookie(&user));
+        Ok(Some(Identity {
+            user,
+            fresh: false,
+            source: Source::Cookie,
+        }))
+    }
+
+    /// Calls the user loader for a stored id and applies the checks every loaded user passes.
+    async fn load_user(&self, req: &HttpRequest, id: &str, forced: bool) -> Result<Option<Rc<U>>, LoginError> {
+        let user = U::load_user(req, id)
             .await
             .map_err(|cause| LoginError::loader_failed(type_name::<U>(), cause))?;
         let Some(user) = user else {
             return Ok(None);
         };
-        if user.get_id() != record.id {
+        if user.get_id() != id {
             tracing::warn!(
                 target: "login_runtime",
-                "the user loader for `{}` was asked for id {:?} and returned a user with id {:?}; \
+                "the user loader for `{}` was asked for id {id:?} and returned a user with id {:?}; \
                  treating the request as anonymous",
                 type_name::<U>(),
-                record.id,
                 user.get_id(),
             );
             return Ok(None);
         }
-        if !record.forced && !user.is_active() {
+        if !forced && !user.is_active() {
             return Ok(None);
         }
-        Ok(Some(Identity {
-            user: Rc::new(user),
-            fresh: record.fresh,
-        }))
+        Ok(Some(Rc::new(user)))
+    }
+
+    fn set_cookie_change(&self, change: CookieChange) {
+        *self.cookie_change.borrow_mut() = change;
+    }
+
+    /// `login_user_with`.
+    pub(crate) fn login(&self, req: &HttpRequest, user: Rc<U>, options: LoginOptions) -> Result<bool, LoginError> {
+        let active = user.is_active();
+        if !active && !options.force {
+            return Ok(false);
+        }
+        let session = self.session(req)?;
+        let id = user.get_id();
+        // A different user's leftovers (cart, flash messages, CSRF token) must not carry over.
+        match session.get::<SessionRecord>(SESSION_KEY) {
+            Ok(Some(previous)) if previous.id == id => {}
+            Ok(None) => {}
+            _ => session.clear(),
+        }
+        let record = SessionRecord {
+            id,
+            fresh: options.fresh,
+            forced: !active,
+            client: self.client_id(req),
+        };
+        session
+            .insert(SESSION_KEY, &record)
+            .map_err(|err| LoginError::misconfigured(format!("cannot write the login record: {err}")))?;
+        session.renew();
+        if options.remember {
+            match &self.config.remember {
+                Some(remember) => {
+                    let cookie = remember.issue(&record.id, options.duration);
+                    self.set_cookie_change(CookieChange::Set(cookie));
+                }
+                None => tracing::warn!(
+                    target: "login_runtime",
+                    "`login_user_with(.., remember(true))` but the `LoginManager` has no \
+                     remember-me cookie; add `.remember_me(RememberMe::new(&key))` to it"
+                ),
+            }
+        }
+        self.emit(req, &LoginEvent::LoggedIn(&user));
+        *self.changed.borrow_mut() = Some(Some(Identity {
+            user,
+            fresh: options.fresh,
+            source: Source::Session,
+        }));
+        Ok(true)
+    }
+
+    /// Applies the request's cookie changes and cache headers to its response.
+    pub(crate) fn finish<B>(&self, res: &mut ServiceResponse<B>) {
+        let changed = self.changed.borrow().is_some();
+        if !changed && !self.accessed.get() {
+            return; // the request never looked at the user: nothing to do (spec line 34)
+        }
+        let cookie = match std::mem::replace(&mut *self.cookie_change.borrow_mut(), CookieChange::Keep) {
+            CookieChange::Set(cookie) => Some(cookie),
+            CookieChange::Clear => self.config.remember.as_ref().map(|remember| remember.removal()),
+            CookieChange::Keep => self.refreshed_cookie(res.request()),
+        };
+        let headers = res.headers_mut();
+        // The response depends on who is logged in: shared caches must key on the cookie.
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+        if changed || cookie.is_some() {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        if let Some(cookie) = cookie
+            && let Err(err) = res.response_mut().add_cookie(&cookie)
+        {
+            tracing::error!(target: "login_runtime", "cannot set the remember cookie: {err}");
+        }
+    }
+
+    /// `refresh_each_request`: the same login's cookie again, with a new expiry.
+    fn refreshed_cookie(&self, req: &HttpRequest) -> Option<Cookie<'static>> {
+        let remember = self.config.remember.as_ref().filter(|r| r.refresh_each_request)?;
+        let identity = self.known_identity()?;
+        match self.remember_check(req) {
+            RememberCheck::Valid { id, .. } if *id == identity.user.get_id() => Some(remember.issue(id, None)),
+            _ => None,
+        }
     }
 }
 
-pub(crate) type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+fn read_record(session: &Session) -> Option<SessionRecord> {
+    match session.get::<SessionRecord>(SESSION_KEY) {
+        Ok(record) => record,
+        Err(err) => {
+            // Wrong-typed data under our key: anonymous, and the data is left for inspection.
+            tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
+            None
+        }
+    }
+}
+
+fn write_record(session: &Session, record: &SessionRecord) {
+    if let Err(err) = session.insert(SESSION_KEY, record) {
+        tracing::error!(target: "login_runtime", "cannot write the login record: {err}");
+    }
+}
 
 /// The part of the request state that needs no user type: what `#[login_required]`,
-/// `logout_user` and `login_fresh` use.
+/// `RequireLogin`, `logout_user` and friends use.
 pub(crate) trait ErasedState {
     /// `Ok` when the request may proceed; otherwise the unauthorized (or needs-refresh) response.
     fn require<'a>(
         &'a self,
         req: &'a HttpRequest,
         fresh: bool,
+        login_view: Option<&'a str>,
     ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
     fn logout(&self, req: &HttpRequest) -> Result<(), LoginError>;
+    fn confirm(&self, req: &HttpRequest) -> Result<(), LoginError>;
     fn login_fresh(&self, req: &HttpRequest) -> bool;
+    fn login_remembered(&self, req: &HttpRequest) -> bool;
     fn user_type(&self) -> &'static str;
 }
 
@@ -188,15 +434,16 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
         &'a self,
         req: &'a HttpRequest,
         fresh: bool,
+        login_view: Option<&'a str>,
     ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
         Box::pin(async move {
-            if self.config.is_exempt(req.method()) {
+            if self.config.exempt_methods.contains(req.method()) {
                 return Ok(());
             }
             match self.identity(req).await? {
                 Some(identity) if identity.fresh || !fresh => Ok(()),
                 Some(_) => Err(self.config.needs_refresh(req)),
-                None => Err(self.config.unauthorized(req)),
+                None => Err(self.config.unauthorized(req, login_view)),
             }
         })
     }
@@ -207,23 +454,48 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
         if session.contains_key(SESSION_KEY) {
             session.remove(SESSION_KEY);
         }
-        self.set_identity(None);
+        if let Some(remember) = &self.config.remember {
+            let pending = matches!(*self.cookie_change.borrow(), CookieChange::Set(_));
+            let present = req.cookie(&remember.name).is_some();
+            if pending || present {
+                self.set_cookie_change(CookieChange::Clear);
+            }
+        }
+        let previous = self.known_identity();
+        *self.changed.borrow_mut() = Some(None);
+        self.emit(req, &LoginEvent::LoggedOut(previous.as_ref().map(|identity| &*identity.user)));
+        Ok(())
+    }
+
+    fn confirm(&self, req: &HttpRequest) -> Result<(), LoginError> {
+        let session = self.session(req)?;
+        if let Some(mut record) = read_record(&session) {
+            record.fresh = true;
+            record.client = self.client_id(req);
+            write_record(&session, &record);
+        }
+        let identity = self.known_identity();
+        if let Some(identity) = &identity {
+            *self.changed.borrow_mut() = Some(Some(Identity {
+                fresh: true,
+                ..identity.clone()
+            }));
+        }
+        self.emit(req, &LoginEvent::LoginConfirmed(identity.as_ref().map(|identity| &*identity.user)));
         Ok(())
     }
 
     fn login_fresh(&self, req: &HttpRequest) -> bool {
-        if let Some(changed) = &*self.changed.borrow() {
-            return changed.as_ref().is_some_and(|identity| identity.fresh);
-        }
-        if let Some(loaded) = self.loaded.get() {
-            return loaded.as_ref().is_some_and(|identity| identity.fresh);
+        if self.changed.borrow().is_some() || self.loaded.initialized() {
+            return self.known_identity().is_some_and(|identity| identity.fresh);
         }
         // Not resolved yet: read the flag the way Flask-Login does, without loading the user.
-        self.session_ok
-            && matches!(
-                req.get_session().get::<SessionRecord>(SESSION_KEY),
-                Ok(Some(SessionRecord { fresh: true, .. }))
-            )
+        self.session_ok && read_record(&req.get_session()).is_some_and(|record| record.fresh)
+    }
+
+    fn login_remembered(&self, req: &HttpRequest) -> bool {
+        !matches!(*self.cookie_change.borrow(), CookieChange::Clear)
+            && matches!(self.remember_check(req), RememberCheck::Valid { .. })
     }
 
     fn user_type(&self) -> &'static str {
@@ -247,6 +519,5 @@ fn session_middleware_ran(req: &ServiceRequest) -> bool {
     *ext = merged;
     drop(ext);
     let current = req.get_session();
-    let same = std::ptr::eq(&*throwaway.entries(), &*current.entries());
-    !same
+    !std::ptr::eq(&*throwaway.entries(), &*current.entries())
 }

@@ -1,0 +1,81 @@
+//! Login events (Flask-Login's signals), for auditing and metrics.
+
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+
+use crate::UserMixin;
+
+/// Something that happened to the login of a request. Received by
+/// [`LoginManager::on_event`](crate::LoginManager::on_event) and also emitted as a `tracing`
+/// event (target `login_runtime::events`).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum LoginEvent<'a, U> {
+    /// `login_user` logged this user in.
+    LoggedIn(&'a U),
+    /// `logout_user` ran; the user, if this request had resolved one.
+    LoggedOut(Option<&'a U>),
+    /// The user was restored from the remember cookie.
+    LoadedFromCookie(&'a U),
+    /// The request loader authenticated this user.
+    LoadedFromRequest(&'a U),
+    /// `confirm_login` made the login fresh again.
+    LoginConfirmed(Option<&'a U>),
+    /// A request needed a login and had none.
+    Unauthorized,
+    /// A request needed a fresh login and had a stale one.
+    NeedsRefresh,
+    /// The request resolved its user (once per request); `None` for a visitor.
+    Accessed(Option<&'a U>),
+    /// Session protection saw the session used from another client.
+    SessionProtected,
+}
+
+impl<U> LoginEvent<'_, U> {
+    /// The event's name, as used in logs: `logged_in`, `session_protected`, ...
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::LoggedIn(_) => "logged_in",
+            Self::LoggedOut(_) => "logged_out",
+            Self::LoadedFromCookie(_) => "loaded_from_cookie",
+            Self::LoadedFromRequest(_) => "loaded_from_request",
+            Self::LoginConfirmed(_) => "login_confirmed",
+            Self::Unauthorized => "unauthorized",
+            Self::NeedsRefresh => "needs_refresh",
+            Self::Accessed(_) => "accessed",
+            Self::SessionProtected => "session_protected",
+        }
+    }
+
+    /// The user the event is about, where there is one.
+    pub fn user(&self) -> Option<&U> {
+        match *self {
+            Self::LoggedIn(user) | Self::LoadedFromCookie(user) | Self::LoadedFromRequest(user) => {
+                Some(user)
+            }
+            Self::LoggedOut(user) | Self::LoginConfirmed(user) | Self::Accessed(user) => user,
+            Self::Unauthorized | Self::NeedsRefresh | Self::SessionProtected => None,
+        }
+    }
+}
+
+/// An event listener.
+pub(crate) type Listener<U> = Arc<dyn Fn(&HttpRequest, &LoginEvent<'_, U>) + Send + Sync>;
+
+/// Sends `event` to the log and to the listener, if any.
+pub(crate) fn emit<U: UserMixin>(
+    listener: Option<&Listener<U>>,
+    req: &HttpRequest,
+    event: &LoginEvent<'_, U>,
+) {
+    let user = event.user().map(UserMixin::get_id);
+    if matches!(event, LoginEvent::Accessed(_)) {
+        tracing::trace!(target: "login_runtime::events", event = event.name(), user = user.as_deref());
+    } else {
+        tracing::info!(target: "login_runtime::events", event = event.name(), user = user.as_deref());
+    }
+    if let Some(listener) = listener {
+        listener(req, event);
+    }
+}

@@ -1,0 +1,327 @@
+//! The remember-me cookie: a login that outlives the session cookie.
+//!
+//! The cookie is ours, not Flask-Login's: versioned, encrypted and authenticated (AES-256-GCM
+//! through the `cookie` crate's private jar, which binds the cookie name) under a key derived
+//! for this purpose from the app's key, carrying the user id, issue time and expiry. The expiry
+//! is enforced from the authenticated payload, never from the browser. Nothing in the cookie is
+//! parsed before it has been verified.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::HttpRequest;
+use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
+use hmac::{Hmac, Mac};
+use sha2::Sha512;
+
+/// Flask-Login's 365 days is far longer than a remembered login should live unseen.
+const DEFAULT_DURATION: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+/// Browsers cap cookie lifetimes at 400 days (RFC 6265bis); a longer promise would be a lie.
+const MAX_DURATION: Duration = Duration::from_secs(400 * 24 * 60 * 60);
+/// Values this long are refused before any decryption work (security bar R3).
+const MAX_COOKIE_LEN: usize = 4096;
+/// Clock skew tolerated for an issue time in the future.
+const MAX_SKEW_SECS: u64 = 60;
+/// The payload format; bump it to retire every cookie issued before.
+const VERSION: &str = "1";
+/// Domain separation for the derived key: no other use of the app key can produce it.
+const KEY_LABEL: &[u8] = b"login-runtime remember-me cookie v1";
+
+/// Remember-me configuration, given to [`LoginManager::remember_me`](crate::LoginManager::remember_me).
+///
+/// Defaults: name `remember_token`, 14 days, `Path=/`, `HttpOnly`, `SameSite=Lax`, `Secure`.
+///
+/// ```
+/// use std::time::Duration;
+/// use actix_web::cookie::Key;
+/// use login_runtime::RememberMe;
+///
+/// let key = Key::generate(); // the same 64-byte key you give actix-session
+/// let remember = RememberMe::new(&key).duration(Duration::from_secs(7 * 24 * 3600));
+/// ```
+#[derive(Clone)]
+pub struct RememberMe {
+    key: Key,
+    old_keys: Vec<Key>,
+    pub(crate) name: String,
+    duration: Duration,
+    domain: Option<String>,
+    path: String,
+    secure: bool,
+    http_only: bool,
+    same_site: SameSite,
+    pub(crate) refresh_each_request: bool,
+}
+
+impl std::fmt::Debug for RememberMe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RememberMe")
+            .field("name", &self.name)
+            .field("duration", &self.duration)
+            .field("domain", &self.domain)
+            .field("path", &self.path)
+            .field("secure", &self.secure)
+            .field("http_only", &self.http_only)
+            .field("same_site", &self.same_site)
+            .field("refresh_each_request", &self.refresh_each_request)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Derives the remember-cookie key from the app key, so the app key itself never encrypts ours.
+fn derive(app_key: &Key) -> Key {
+    let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(app_key.master())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    mac.update(KEY_LABEL);
+    Key::from(&mac.finalize().into_bytes())
+}
+
+impl RememberMe {
+    /// Remember-me cookies under a key derived from `app_key` (actix's 64-byte `Key`).
+    pub fn new(app_key: &Key) -> Self {
+        Self {
+            key: derive(app_key),
+            old_keys: Vec::new(),
+            name: "remember_token".to_owned(),
+            duration: DEFAULT_DURATION,
+            domain: None,
+            path: "/".to_owned(),
+            secure: true,
+            http_only: true,
+            same_site: SameSite::Lax,
+            refresh_each_request: false,
+        }
+    }
+
+    /// A previous app key, accepted for verification only: a cookie it verifies is re-issued
+    /// under the current key (key rotation).
+    pub fn old_key(mut self, app_key: &Key) -> Self {
+        self.old_keys.push(derive(app_key));
+        self
+    }
+
+    /// The cookie name (default `remember_token`).
+    pub fn name(self, name: impl Into<String>) -> Self {
+        Self { name: name.into(), ..self }
+    }
+
+    /// How long a remembered login lasts (default 14 days, capped at 400).
+    pub fn duration(self, duration: Duration) -> Self {
+        Self { duration: duration.min(MAX_DURATION), ..self }
+    }
+
+    /// The cookie's `Domain` (default none: this host only).
+    pub fn domain(self, domain: impl Into<String>) -> Self {
+        Self { domain: Some(domain.into()), ..self }
+    }
+
+    /// The cookie's `Path` (default `/`).
+    pub fn path(self, path: impl Into<String>) -> Self {
+        Self { path: path.into(), ..self }
+    }
+
+    /// Whether the cookie is `Secure` (default on; turn off only for local HTTP development).
+    pub fn secure(self, secure: bool) -> Self {
+        Self { secure, ..self }
+    }
+
+    /// Whether the cookie is `HttpOnly` (default on).
+    pub fn http_only(self, http_only: bool) -> Self {
+        Self { http_only, ..self }
+    }
+
+    /// The cookie's `SameSite` (default `Lax`, written explicitly).
+    pub fn same_site(self, same_site: SameSite) -> Self {
+        Self { same_site, ..self }
+    }
+
+    /// Re-issue an existing remember cookie with a fresh expiry on every request that resolves
+    /// the user (default off). It never creates a cookie for a login made without `remember`.
+    pub fn refresh_each_request(self, refresh: bool) -> Self {
+        Self { refresh_each_request: refresh, ..self }
+    }
+
+    /// Startup checks (security bar C2): a configuration a browser would reject or weaken.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.name.starts_with("__Host-") && (self.domain.is_some() || self.path != "/") {
+            return Err(format!(
+                "the remember cookie `{}` has the `__Host-` prefix, which browsers only accept \
+                 without `Domain` and with `Path=/`; drop `.domain(..)` and `.path(..)`",
+                self.name
+            ));
+        }
+        if self.same_site == SameSite::None && !self.secure {
+            return Err("a remember cookie with `SameSite=None` must be `Secure`; \
+                        use `.secure(true)` or another `same_site`"
+                .to_owned());
+        }
+        if !self.secure {
+            tracing::warn!(
+                target: "login_runtime",
+                "the remember cookie `{}` is not `Secure`: it will travel over plain HTTP; \
+                 use this only for local development",
+                self.name
+            );
+        }
+        Ok(())
+    }
+
+    /// A new remember cookie for `id`, valid for `duration` (default: the configured one).
+    pub(crate) fn issue(&self, id: &str, duration: Option<Duration>) -> Cookie<'static> {
+        let duration = duration.map_or(self.duration, |d| d.min(MAX_DURATION));
+        let now = unix_now();
+        let expires = now.saturating_add(duration.as_secs());
+        let payload = format!("{VERSION}|{now}|{expires}|{id}");
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key).add(self.attributes(Cookie::new(self.name.clone(), payload)));
+        let mut cookie = jar
+            .get(&self.name)
+            .cloned()
+            .unwrap_or_else(|| Cookie::new(self.name.clone(), ""));
+        cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
+            i64::try_from(duration.as_secs()).unwrap_or(i64::MAX),
+        ));
+        cookie
+    }
+
+    /// The cookie that deletes ours: the same name, path, domain, secure and same-site.
+    pub(crate) fn removal(&self) -> Cookie<'static> {
+        let mut cookie = self.attributes(Cookie::new(self.name.clone(), ""));
+        cookie.make_removal();
+        cookie
+    }
+
+    fn attributes(&self, mut cookie: Cookie<'static>) -> Cookie<'static> {
+        cookie.set_path(self.path.clone());
+        if let Some(domain) = &self.domain {
+            cookie.set_domain(domain.clone());
+        }
+        cookie.set_secure(self.secure);
+        cookie.set_http_only(self.http_only);
+        cookie.set_same_site(self.same_site);
+        cookie
+    }
+
+    /// Verifies the request's remember cookie.
+    pub(crate) fn check(&self, req: &HttpRequest) -> RememberCheck {
+        let Ok(cookies) = req.cookies() else {
+            return RememberCheck::Absent;
+        };
+        let mut ours = cookies.iter().filter(|cookie| cookie.name() == self.name);
+        let (Some(cookie), None) = (ours.next(), ours.next()) else {
+            // None, or two with our name: a second one may have been planted by a sibling
+            // domain (cookie tossing), so neither is trusted (security bar R4).
+            return RememberCheck::Absent;
+        };
+        if cookie.value().len() > MAX_COOKIE_LEN {
+            return RememberCheck::Invalid;
+        }
+        let mut jar = CookieJar::new();
+        jar.add_original(cookie.clone().into_owned());
+        let current = jar.private(&self.key).get(&self.name);
+        let (plain, rotated) = match current {
+            Some(plain) => (plain, false),
+            None => {
+                let old = self.old_keys.iter().find_map(|key| jar.private(key).get(&self.name));
+                match old {
+                    Some(plain) => (plain, true),
+                    None => return RememberCheck::Invalid,
+                }
+            }
+        };
+        match parse_payload(plain.value()) {
+            Some((id, issued, expires)) => {
+                let now = unix_now();
+                if expires <= now || issued > now.saturating_add(MAX_SKEW_SECS) {
+                    return RememberCheck::Invalid;
+                }
+                RememberCheck::Valid { id, rotated }
+            }
+            None => RememberCheck::Invalid,
+        }
+    }
+}
+
+/// What the request's remember cookie says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RememberCheck {
+    /// No cookie (or an ambiguous pair).
+    Absent,
+    /// A cookie that failed verification or has expired: answered with a removal cookie.
+    Invalid,
+    /// A verified, unexpired cookie for this id; `rotated` when an old key verified it.
+    Valid { id: String, rotated: bool },
+}
+
+/// `1|issued|expires|id`, verified already; the id may itself contain `|`.
+fn parse_payload(payload: &str) -> Option<(String, u64, u64)> {
+    let mut parts = payload.splitn(4, '|');
+    if parts.next()? != VERSION {
+        return None;
+    }
+    let issued = parts.next()?.parse().ok()?;
+    let expires = parts.next()?.parse().ok()?;
+    let id = parts.next()?;
+    (!id.is_empty()).then(|| (id.to_owned(), issued, expires))
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn request_with(value: &str) -> HttpRequest {
+        TestRequest::default()
+            .insert_header(("cookie", format!("remember_token={value}")))
+            .to_http_request()
+    }
+
+    #[test]
+    fn round_trip_and_tampering() {
+        let remember = RememberMe::new(&Key::from(&[1; 64]));
+        let cookie = remember.issue("42", None);
+        let value = cookie.value().to_owned();
+        assert_eq!(
+            remember.check(&request_with(&value)),
+            RememberCheck::Valid { id: "42".into(), rotated: false }
+        );
+        let other = RememberMe::new(&Key::from(&[2; 64]));
+        assert_eq!(other.check(&request_with(&value)), RememberCheck::Invalid);
+        let rotated = other.old_key(&Key::from(&[1; 64]));
+        assert_eq!(
+            rotated.check(&request_with(&value)),
+            RememberCheck::Valid { id: "42".into(), rotated: true }
+        );
+        for i in 0..value.len() {
+            let mut bytes = value.clone().into_bytes();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let tampered = String::from_utf8(bytes).unwrap_or_default();
+            assert_ne!(
+                remember.check(&request_with(&tampered)),
+                RememberCheck::Valid { id: "42".into(), rotated: false },
+                "byte {i}"
+            );
+        }
+        assert_eq!(remember.check(&request_with(&value[..value.len() - 1])), RememberCheck::Invalid);
+    }
+
+    #[test]
+    fn expired_payload_is_refused() {
+        let remember = RememberMe::new(&Key::from(&[1; 64]));
+        let cookie = remember.issue("42", Some(Duration::ZERO));
+        assert_eq!(remember.check(&request_with(cookie.value())), RememberCheck::Invalid);
+    }
+
+    #[test]
+    fn payload_parsing() {
+        assert_eq!(parse_payload("1|5|9|a|b"), Some(("a|b".into(), 5, 9)));
+        assert_eq!(parse_payload("2|5|9|a"), None);
+        assert_eq!(parse_payload("1|x|9|a"), None);
+        assert_eq!(parse_payload("1|5|9|"), None);
+    }
+}

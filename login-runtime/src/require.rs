@@ -1,0 +1,112 @@
+//! `RequireLogin`: the `#[login_required]` check as middleware, for a whole `web::scope`.
+
+use std::rc::Rc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::HttpMessage;
+
+use crate::error::LoginError;
+use crate::state::{ErasedState, LocalBoxFuture};
+
+/// Requires a login for every route it wraps.
+///
+/// ```
+/// use actix_web::web;
+/// use login_runtime::RequireLogin;
+///
+/// let admin = web::scope("/admin")
+///     .wrap(RequireLogin::new().fresh().login_view("/admin/login"))
+///     .route("", web::get().to(|| async { "admin" }));
+/// ```
+///
+/// It must sit inside `LoginManager` (wrap the scope; wrap the app with the manager).
+#[derive(Debug, Clone, Default)]
+pub struct RequireLogin {
+    fresh: bool,
+    login_view: Option<Rc<str>>,
+}
+
+impl RequireLogin {
+    /// Requires any login.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Also requires a fresh login, like `#[login_required(fresh)]`.
+    pub fn fresh(self) -> Self {
+        Self { fresh: true, ..self }
+    }
+
+    /// Sends unauthorized requests to this login view instead of the manager's.
+    pub fn login_view(self, login_view: impl Into<String>) -> Self {
+        Self {
+            login_view: Some(Rc::from(login_view.into())),
+            ..self
+        }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for RequireLogin
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = RequireLoginMiddleware<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(RequireLoginMiddleware {
+            service: Rc::new(service),
+            options: self.clone(),
+        }))
+    }
+}
+
+/// The service [`RequireLogin`] wraps around a scope; not used directly.
+pub struct RequireLoginMiddleware<S> {
+    service: Rc<S>,
+    options: RequireLogin,
+}
+
+impl<S, B> Service<ServiceRequest> for RequireLoginMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let service = Rc::clone(&self.service);
+        let options = self.options.clone();
+        Box::pin(async move {
+            let state = req.extensions().get::<Rc<dyn ErasedState>>().cloned();
+            let checked = match state {
+                Some(state) => {
+                    let http = req.request().clone();
+                    state.require(&http, options.fresh, options.login_view.as_deref()).await
+                }
+                None => Err(LoginError::misconfigured(format!(
+                    "`RequireLogin` on {} needs a `LoginManager`; add \
+                     `.wrap(LoginManager::<User>::new())` to the `App`",
+                    req.path()
+                ))
+                .into()),
+            };
+            match checked {
+                Ok(()) => Ok(service.call(req).await?.map_into_left_body()),
+                Err(refusal) => {
+                    let response = refusal.error_response();
+                    Ok(req.into_response(response).map_into_right_body())
+                }
+            }
+        })
+    }
+}
