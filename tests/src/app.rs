@@ -8,8 +8,9 @@ use actix_session::{Session, SessionMiddleware};
 use actix_web::cookie::Key;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, error, get, post, web};
 use login_runtime::{
-    CurrentUser, LoginManager, LoginOptions, UserMixin, login_fresh, login_required, login_user,
-    login_user_with, logout_user, user_loader,
+    CurrentUser, LoginManager, LoginOptions, RememberMe, RequestLoader, UserMixin, confirm_login,
+    get_flashed_messages, login_fresh, login_remembered, login_required, login_user,
+    login_user_with, logout_user, take_next, user_loader,
 };
 use serde::Deserialize;
 
@@ -101,6 +102,31 @@ pub async fn load_user(id: u64, store: web::Data<Store>) -> Result<Option<User>,
     Ok(store.lock().iter().find(|user| user.id == id).cloned())
 }
 
+/// The request loader: `Authorization: Bearer token-<id>` authenticates user `<id>`.
+// Written by hand until `#[request_loader]` lands; it is what the macro generates.
+impl RequestLoader for User {
+    fn load_from_request(
+        req: &HttpRequest,
+    ) -> impl Future<Output = Result<Option<Self>, actix_web::Error>> + 'static {
+        let req = req.clone();
+        async move {
+            let store = web::Data::<Store>::extract(&req).await?;
+            let id = req
+                .headers()
+                .get("authorization")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.strip_prefix("Bearer token-"))
+                .and_then(|id| id.parse::<u64>().ok());
+            Ok(id.and_then(|id| store.lock().iter().find(|user| user.id == id).cloned()))
+        }
+    }
+}
+
+/// The remember-me configuration the tests use (not `Secure`: the test client speaks HTTP).
+pub fn remember_me() -> RememberMe {
+    RememberMe::new(&key()).secure(false)
+}
+
 fn name_of(user: &CurrentUser<User>) -> String {
     user.user()
         .map_or_else(|| "Anonymous".to_owned(), |user| user.name.clone())
@@ -118,6 +144,10 @@ struct LoginQuery {
     force: bool,
     #[serde(default = "yes")]
     fresh: bool,
+    #[serde(default)]
+    remember: bool,
+    /// Remember-cookie duration in seconds.
+    duration: Option<u64>,
 }
 
 fn yes() -> bool {
@@ -135,10 +165,14 @@ async fn login(
     let Some(user) = store.by_name(&name) else {
         return Err(error::ErrorNotFound("no such fixture user"));
     };
-    let options = LoginOptions::default()
+    let mut options = LoginOptions::default()
         .force(query.force)
-        .fresh(query.fresh);
-    let logged_in = if query.force || !query.fresh {
+        .fresh(query.fresh)
+        .remember(query.remember);
+    if let Some(seconds) = query.duration {
+        options = options.duration(std::time::Duration::from_secs(seconds));
+    }
+    let logged_in = if options != LoginOptions::default() {
         login_user_with(&req, &user, options)?
     } else {
         login_user(&req, &user)?
@@ -159,6 +193,34 @@ async fn logout(req: HttpRequest) -> actix_web::Result<String> {
 #[get("/fresh")]
 async fn fresh(req: HttpRequest, _user: CurrentUser<User>) -> String {
     login_fresh(&req).to_string()
+}
+
+/// `/confirm`: `confirm_login`, then whether the login is fresh.
+#[get("/confirm")]
+async fn confirm(req: HttpRequest) -> actix_web::Result<String> {
+    confirm_login(&req)?;
+    Ok(login_fresh(&req).to_string())
+}
+
+/// `/remembered`: `login_remembered`.
+#[get("/remembered")]
+async fn remembered(req: HttpRequest, _user: CurrentUser<User>) -> String {
+    login_remembered(&req).to_string()
+}
+
+/// `/flashes`: the flashed messages, as `category:message` lines.
+#[get("/flashes")]
+async fn flashes(req: HttpRequest) -> String {
+    get_flashed_messages(&req)
+        .into_iter()
+        .map(|flash| format!("{}:{}\n", flash.category, flash.message))
+        .collect()
+}
+
+/// `/next`: what `next_in_session` kept (through `take_next`).
+#[get("/next")]
+async fn next(req: HttpRequest) -> String {
+    take_next(&req).unwrap_or_else(|| "none".to_owned())
 }
 
 /// `/secret`: `#[login_required]` below the route attribute.
@@ -230,6 +292,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(very_secret)
         .service(echo)
         .service(static_page)
+        .service(confirm)
+        .service(remembered)
+        .service(flashes)
+        .service(next)
         .service(visit)
         .service(plant)
         .route("/options-secret", web::route().to(options_secret));

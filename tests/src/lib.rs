@@ -10,5 +10,5 @@ pub mod client;
 pub mod logs;
 pub mod memory_store;
 
-pub use app::{Store, User, app_with, default_app, routes, session_middleware};
+pub use app::{Store, User, app_with, default_app, remember_me, routes, session_middleware};
 pub use client::{Client, Reply};
