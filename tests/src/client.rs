@@ -71,7 +71,31 @@ where
         for (name, value) in &self.cookies {
             req = req.cookie(Cookie::new(name.clone(), value.clone()));
         }
-        let response = test::call_service(&self.app, req.to_request()).await;
+        self.call(req.to_request()).await
+    }
+
+    /// Sends a request built by hand (say, with a test-kit login attached), adding the jar's
+    /// cookies.
+    pub async fn send_request(&mut self, mut req: actix_http::Request) -> Reply {
+        let jar: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(name, value)| {
+                Cookie::new(name.as_str(), value.as_str())
+                    .encoded()
+                    .to_string()
+            })
+            .collect();
+        if !jar.is_empty()
+            && let Ok(value) = header::HeaderValue::from_str(&jar.join("; "))
+        {
+            req.headers_mut().insert(header::COOKIE, value);
+        }
+        self.call(req).await
+    }
+
+    async fn call(&mut self, req: actix_http::Request) -> Reply {
+        let response = test::call_service(&self.app, req).await;
         let status = response.status();
         let headers = response.headers().clone();
         let body = test::read_body(response).await;

@@ -4,7 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bad_input;
+mod events;
 mod guards;
 mod login_state;
 mod misconfig;
 mod mixins;
+mod request_loader;
+mod testkit;
+mod unauthorized;

@@ -1,0 +1,316 @@
+//! The unauthorized and needs-refresh flows (spec lines 12–16, 18–20).
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::test::{TestRequest, init_service};
+use actix_web::{App, HttpResponse, web};
+use login_runtime::{LoginManager, RequireLogin};
+use login_runtime_tests::{Client, Store, User, app_with, routes, session_middleware};
+
+fn store() -> web::Data<Store> {
+    web::Data::new(Store::default())
+}
+
+#[actix_rt::test]
+async fn spec_12_login_view_query_is_kept_and_next_replaced() {
+    let app = app_with(
+        LoginManager::new().login_view("/login?x=1&next=%2Fold"),
+        store(),
+    );
+    let mut client = Client::new(init_service(app).await);
+    let reply = client.get("/secret").await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(reply.header("location"), Some("/login?x=1&next=%2Fsecret"));
+}
+
+#[actix_rt::test]
+async fn spec_13_absolute_login_view_on_another_host_gets_the_full_url() {
+    let app = app_with(
+        LoginManager::new().login_view("https://auth.example/login"),
+        store(),
+    );
+    let mut client = Client::new(init_service(app).await);
+    let req = TestRequest::get()
+        .uri("/secret?a=b")
+        .insert_header(("host", "app.example"));
+    let reply = client.send(req).await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(
+        reply.header("location"),
+        Some("https://auth.example/login?next=http%3A%2F%2Fapp.example%2Fsecret%3Fa%3Db")
+    );
+}
+
+#[actix_rt::test]
+async fn spec_14_next_in_session_redirects_to_the_bare_view_and_keeps_next() {
+    let manager = LoginManager::new()
+        .login_view("/login")
+        .next_in_session(true);
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    let reply = client.get("/secret?tab=2").await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(reply.header("location"), Some("/login"));
+    assert_eq!(client.get("/next").await.body, "/secret?tab=2");
+    assert_eq!(client.get("/next").await.body, "none", "taken once");
+}
+
+#[actix_rt::test]
+async fn spec_14_next_in_session_survives_strong_protection() {
+    let manager = LoginManager::new()
+        .login_view("/login")
+        .next_in_session(true)
+        .session_protection(login_runtime::SessionProtection::Strong);
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    assert_eq!(
+        client.get("/secret").await.header("location"),
+        Some("/login")
+    );
+    client.get("/login/notch").await;
+    // The session is then used from another client: Strong protection drops the login...
+    let other = TestRequest::get()
+        .uri("/username")
+        .insert_header(("user-agent", "other"));
+    assert_eq!(client.send(other).await.body, "Anonymous");
+    assert_eq!(
+        client.get("/username").await.body,
+        "Anonymous",
+        "the login is gone"
+    );
+    // ...but the kept `next` is still there for the login handler.
+    assert_eq!(client.get("/next").await.body, "/secret");
+}
+
+#[actix_rt::test]
+async fn spec_15_unauthorized_handler_replaces_the_response_after_the_event() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let log = Arc::clone(&events);
+    let manager = LoginManager::<User>::new()
+        .login_view("/login")
+        .on_event(move |_, event| seen.lock().unwrap().push(event.name()))
+        .unauthorized_handler(move |req| {
+            log.lock().unwrap().push("handler");
+            HttpResponse::Forbidden().body(format!("go away from {}", req.path()))
+        });
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    let reply = client.get("/secret").await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.body, "go away from /secret");
+    assert!(reply.header("location").is_none());
+    assert_eq!(
+        *events.lock().unwrap(),
+        ["accessed", "unauthorized", "handler"]
+    );
+}
+
+#[actix_rt::test]
+async fn spec_16_login_message_is_flashed_on_redirect() {
+    let app = app_with(LoginManager::new().login_view("/login"), store());
+    let mut client = Client::new(init_service(app).await);
+    assert_eq!(client.get("/secret").await.status, 302);
+    assert_eq!(
+        client.get("/flashes").await.body,
+        "message:Please log in to access this page.\n"
+    );
+    assert_eq!(client.get("/flashes").await.body, "", "shown once");
+
+    let manager = LoginManager::new()
+        .login_view("/login")
+        .login_message(Some("Bitte anmelden."))
+        .login_message_category("warning");
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    client.get("/secret").await;
+    assert_eq!(
+        client.get("/flashes").await.body,
+        "warning:Bitte anmelden.\n"
+    );
+
+    let manager = LoginManager::new()
+        .login_view("/login")
+        .localize(|req, text| format!("[{}] {text}", req.path()));
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    client.get("/secret").await;
+    assert_eq!(
+        client.get("/flashes").await.body,
+        "message:[/secret] Please log in to access this page.\n"
+    );
+
+    let manager = LoginManager::new()
+        .login_view("/login")
+        .login_message(None::<String>);
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    let reply = client.get("/secret").await;
+    assert_eq!(reply.status, 302);
+    assert!(
+        reply.set_cookies().is_empty(),
+        "nothing flashed, nothing written"
+    );
+    assert_eq!(client.get("/flashes").await.body, "");
+}
+
+#[actix_rt::test]
+async fn json_callers_get_a_401_json_body_and_htmx_gets_hx_redirect() {
+    let app = app_with(LoginManager::new().login_view("/login"), store());
+    let mut client = Client::new(init_service(app).await);
+    let json = TestRequest::get()
+        .uri("/secret")
+        .insert_header(("accept", "application/json"));
+    let reply = client.send(json).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"error": "login required", "login_url": "/login?next=%2Fsecret"})
+    );
+
+    let browser = TestRequest::get()
+        .uri("/secret")
+        .insert_header(("accept", "text/html,application/json;q=0.9"));
+    assert_eq!(client.send(browser).await.status, 302);
+
+    let htmx = TestRequest::get()
+        .uri("/secret")
+        .insert_header(("hx-request", "true"));
+    let reply = client.send(htmx).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("hx-redirect"), Some("/login?next=%2Fsecret"));
+    assert!(reply.header("location").is_none());
+}
+
+#[actix_rt::test]
+async fn spec_18_fresh_guard_anonymous_stale_and_fresh() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let manager = LoginManager::<User>::new()
+        .login_view("/login")
+        .refresh_view("/reauth")
+        .on_event(move |_, event| seen.lock().unwrap().push(event.name()));
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+
+    let reply = client.get("/very-secret").await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/login?next=%2Fvery-secret"),
+        "anonymous: unauthorized"
+    );
+
+    client.get("/login/notch?fresh=false").await;
+    events.lock().unwrap().clear();
+    let reply = client.get("/very-secret").await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(
+        reply.header("location"),
+        Some("/reauth?next=%2Fvery-secret")
+    );
+    assert!(events.lock().unwrap().contains(&"needs_refresh"));
+    assert_eq!(
+        client.get("/flashes").await.body,
+        "message:Please log in to access this page.\nmessage:Please reauthenticate to access this page.\n"
+    );
+
+    client.get("/login/notch").await;
+    assert_eq!(client.get("/very-secret").await.body, "very secret");
+}
+
+#[actix_rt::test]
+async fn spec_18_without_refresh_view_a_stale_login_gets_401_and_the_handler_replaces_it() {
+    let (app, _) = login_runtime_tests::default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch?fresh=false").await;
+    let reply = client.get("/very-secret").await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.body, "fresh login required");
+
+    let manager = LoginManager::new()
+        .refresh_view("/reauth")
+        .needs_refresh_handler(|_| HttpResponse::Forbidden().body("reauthenticate"));
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    client.get("/login/notch?fresh=false").await;
+    let reply = client.get("/very-secret").await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.body, "reauthenticate");
+}
+
+#[actix_rt::test]
+async fn spec_19_confirm_login_makes_the_login_fresh_and_fires_login_confirmed() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let manager = LoginManager::<User>::new().on_event(move |_, event| {
+        seen.lock()
+            .unwrap()
+            .push((event.name(), event.user().map(|user| user.name.clone())));
+    });
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    client.get("/login/notch?fresh=false").await;
+    assert_eq!(client.get("/very-secret").await.status, 401);
+    events.lock().unwrap().clear();
+    // `/confirm` asks nothing before confirming, so the event carries no user; it still fires.
+    assert_eq!(client.get("/confirm").await.body, "true");
+    assert!(
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(name, _)| *name == "login_confirmed")
+    );
+    assert_eq!(client.get("/very-secret").await.body, "very secret");
+    assert_eq!(client.get("/fresh").await.body, "true");
+}
+
+#[actix_rt::test]
+async fn spec_20_require_login_guards_every_route_of_a_scope() {
+    let app = App::new()
+        .app_data(store())
+        .wrap(LoginManager::<User>::new().login_view("/login"))
+        .wrap(session_middleware())
+        .configure(routes)
+        .service(
+            web::scope("/admin")
+                .wrap(RequireLogin::new())
+                .route("/a", web::get().to(|| async { "a" }))
+                .route("/b", web::post().to(|| async { "b" })),
+        )
+        .service(
+            web::scope("/vault")
+                .wrap(RequireLogin::new().fresh().login_view("/vault/login"))
+                .route("", web::get().to(|| async { "vault" })),
+        );
+    let mut client = Client::new(init_service(app).await);
+    let reply = client.get("/admin/a").await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(reply.header("location"), Some("/login?next=%2Fadmin%2Fa"));
+    let reply = client.send(TestRequest::post().uri("/admin/b")).await;
+    assert_eq!(reply.header("location"), Some("/login?next=%2Fadmin%2Fb"));
+    let reply = client.get("/vault").await;
+    assert_eq!(
+        reply.header("location"),
+        Some("/vault/login?next=%2Fvault"),
+        "its own login view"
+    );
+
+    client.get("/login/notch?fresh=false").await;
+    assert_eq!(client.get("/admin/a").await.body, "a");
+    assert_eq!(
+        client.send(TestRequest::post().uri("/admin/b")).await.body,
+        "b"
+    );
+    assert_eq!(
+        client.get("/vault").await.status,
+        401,
+        "stale login, no refresh view"
+    );
+    client.get("/login/notch").await;
+    assert_eq!(client.get("/vault").await.body, "vault");
+}
+
+#[actix_rt::test]
+async fn require_login_without_a_manager_is_a_500() {
+    let app = App::new().wrap(session_middleware()).service(
+        web::scope("/admin")
+            .wrap(RequireLogin::new())
+            .route("", web::get().to(|| async { "a" })),
+    );
+    let mut client = Client::new(init_service(app).await);
+    assert_eq!(client.get("/admin").await.status, 500);
+}
