@@ -126,10 +126,10 @@ pub use crate::login::{
     logout_user, take_next,
 };
 pub use crate::manager::{LoginManager, LoginMiddleware};
+pub use crate::next::{login_url, make_next_param, safe_next};
 pub use crate::protection::SessionProtection;
 pub use crate::remember::RememberMe;
 pub use crate::require::{RequireLogin, RequireLoginMiddleware};
-pub use crate::next::{login_url, make_next_param, safe_next};
 pub use crate::user::{AnonymousUser, AnonymousUserMixin, UserMixin};
 
 #[cfg(feature = "macros")]

@@ -12,7 +12,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::events::{LoginEvent, Listener};
+use crate::events::{Listener, LoginEvent};
 use crate::loader::RequestLoader;
 use crate::remember::RememberMe;
 use crate::state::{LocalBoxFuture, RequestState};
@@ -111,7 +111,10 @@ impl<U: UserLoader> LoginManager<U> {
         Self {
             config: Arc::new(Config {
                 login_view: None,
-                login_message: message(Some("Please log in to access this page.".into()), "message".into()),
+                login_message: message(
+                    Some("Please log in to access this page.".into()),
+                    "message".into(),
+                ),
                 localizer: None,
                 refresh_view: None,
                 needs_refresh_message: message(
@@ -145,7 +148,10 @@ impl<U: UserLoader> LoginManager<U> {
     pub fn login_message(self, text: Option<impl Into<String>>) -> Self {
         let text = text.map(Into::into);
         self.configure(|config| {
-            let category = config.login_message.take().map_or_else(|| "message".to_owned(), |m| m.category);
+            let category = config
+                .login_message
+                .take()
+                .map_or_else(|| "message".to_owned(), |m| m.category);
             config.login_message = message(text, category);
         })
     }
@@ -161,7 +167,10 @@ impl<U: UserLoader> LoginManager<U> {
     }
 
     /// Translates the login and needs-refresh messages before they are flashed.
-    pub fn localize(self, localizer: impl Fn(&HttpRequest, &str) -> String + Send + Sync + 'static) -> Self {
+    pub fn localize(
+        self,
+        localizer: impl Fn(&HttpRequest, &str) -> String + Send + Sync + 'static,
+    ) -> Self {
         let localizer: Localizer = Arc::new(localizer);
         self.configure(|config| config.localizer = Some(localizer))
     }
@@ -177,7 +186,10 @@ impl<U: UserLoader> LoginManager<U> {
     pub fn needs_refresh_message(self, text: Option<impl Into<String>>) -> Self {
         let text = text.map(Into::into);
         self.configure(|config| {
-            let category = config.needs_refresh_message.take().map_or_else(|| "message".to_owned(), |m| m.category);
+            let category = config
+                .needs_refresh_message
+                .take()
+                .map_or_else(|| "message".to_owned(), |m| m.category);
             config.needs_refresh_message = message(text, category);
         })
     }
@@ -193,13 +205,19 @@ impl<U: UserLoader> LoginManager<U> {
     }
 
     /// Replaces the unauthorized response entirely (the `Unauthorized` event still fires first).
-    pub fn unauthorized_handler(self, handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Self {
+    pub fn unauthorized_handler(
+        self,
+        handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
         let handler: ResponseHook = Arc::new(handler);
         self.configure(|config| config.unauthorized_handler = Some(handler))
     }
 
     /// Replaces the needs-refresh response entirely (the `NeedsRefresh` event still fires first).
-    pub fn needs_refresh_handler(self, handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) -> Self {
+    pub fn needs_refresh_handler(
+        self,
+        handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
         let handler: ResponseHook = Arc::new(handler);
         self.configure(|config| config.needs_refresh_handler = Some(handler))
     }
@@ -236,7 +254,10 @@ impl<U: UserLoader> LoginManager<U> {
 
     /// Receives every [`LoginEvent`]. It may read the event's user; it runs inside the request,
     /// so keep it quick.
-    pub fn on_event(self, listener: impl Fn(&HttpRequest, &LoginEvent<'_, U>) + Send + Sync + 'static) -> Self {
+    pub fn on_event(
+        self,
+        listener: impl Fn(&HttpRequest, &LoginEvent<'_, U>) + Send + Sync + 'static,
+    ) -> Self {
         let listener: Listener<U> = Arc::new(listener);
         self.configure(|config| config.listener = Some(listener))
     }

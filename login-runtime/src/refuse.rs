@@ -4,11 +4,11 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
+use crate::UserMixin;
 use crate::events::{LoginEvent, emit};
 use crate::flash::flash;
 use crate::manager::{Config, Message, ResponseHook};
 use crate::next::{login_url, make_next_param};
-use crate::UserMixin;
 
 /// The session key `next_in_session` keeps the original URL under.
 pub(crate) const NEXT_KEY: &str = "_next";
@@ -21,10 +21,20 @@ enum Refusal {
 
 impl<U: UserMixin> Config<U> {
     /// The response for a request that needs a login and has none (Flask's `unauthorized()`).
-    pub(crate) fn unauthorized(&self, req: &HttpRequest, login_view: Option<&str>) -> actix_web::Error {
+    pub(crate) fn unauthorized(
+        &self,
+        req: &HttpRequest,
+        login_view: Option<&str>,
+    ) -> actix_web::Error {
         emit(self.listener.as_ref(), req, &LoginEvent::Unauthorized);
         let view = login_view.or(self.login_view.as_deref());
-        self.refuse(req, Refusal::Unauthorized, view, self.unauthorized_handler.as_ref(), self.login_message.as_ref())
+        self.refuse(
+            req,
+            Refusal::Unauthorized,
+            view,
+            self.unauthorized_handler.as_ref(),
+            self.login_message.as_ref(),
+        )
     }
 
     /// The response for a request that needs a fresh login and has a stale one
@@ -126,7 +136,10 @@ fn refused(req: &HttpRequest, reason: &str, login_url: Option<&str>) -> HttpResp
         return response.json(body);
     }
     response
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        ))
         .body(reason.to_owned())
 }
 
@@ -144,5 +157,7 @@ fn redirect(req: &HttpRequest, location: &str) -> HttpResponse {
             .insert_header(("hx-redirect", value))
             .finish();
     }
-    HttpResponse::Found().insert_header((header::LOCATION, value)).finish()
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, value))
+        .finish()
 }

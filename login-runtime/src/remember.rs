@@ -101,22 +101,34 @@ impl RememberMe {
 
     /// The cookie name (default `remember_token`).
     pub fn name(self, name: impl Into<String>) -> Self {
-        Self { name: name.into(), ..self }
+        Self {
+            name: name.into(),
+            ..self
+        }
     }
 
     /// How long a remembered login lasts (default 14 days, capped at 400).
     pub fn duration(self, duration: Duration) -> Self {
-        Self { duration: duration.min(MAX_DURATION), ..self }
+        Self {
+            duration: duration.min(MAX_DURATION),
+            ..self
+        }
     }
 
     /// The cookie's `Domain` (default none: this host only).
     pub fn domain(self, domain: impl Into<String>) -> Self {
-        Self { domain: Some(domain.into()), ..self }
+        Self {
+            domain: Some(domain.into()),
+            ..self
+        }
     }
 
     /// The cookie's `Path` (default `/`).
     pub fn path(self, path: impl Into<String>) -> Self {
-        Self { path: path.into(), ..self }
+        Self {
+            path: path.into(),
+            ..self
+        }
     }
 
     /// Whether the cookie is `Secure` (default on; turn off only for local HTTP development).
@@ -137,7 +149,10 @@ impl RememberMe {
     /// Re-issue an existing remember cookie with a fresh expiry on every request that resolves
     /// the user (default off). It never creates a cookie for a login made without `remember`.
     pub fn refresh_each_request(self, refresh: bool) -> Self {
-        Self { refresh_each_request: refresh, ..self }
+        Self {
+            refresh_each_request: refresh,
+            ..self
+        }
     }
 
     /// Startup checks (security bar C2): a configuration a browser would reject or weaken.
@@ -172,7 +187,8 @@ impl RememberMe {
         let expires = now.saturating_add(duration.as_secs());
         let payload = format!("{VERSION}|{now}|{expires}|{id}");
         let mut jar = CookieJar::new();
-        jar.private_mut(&self.key).add(self.attributes(Cookie::new(self.name.clone(), payload)));
+        jar.private_mut(&self.key)
+            .add(self.attributes(Cookie::new(self.name.clone(), payload)));
         let mut cookie = jar
             .get(&self.name)
             .cloned()
@@ -221,7 +237,10 @@ impl RememberMe {
         let (plain, rotated) = match current {
             Some(plain) => (plain, false),
             None => {
-                let old = self.old_keys.iter().find_map(|key| jar.private(key).get(&self.name));
+                let old = self
+                    .old_keys
+                    .iter()
+                    .find_map(|key| jar.private(key).get(&self.name));
                 match old {
                     Some(plain) => (plain, true),
                     None => return RememberCheck::Invalid,
@@ -288,14 +307,20 @@ mod tests {
         let value = cookie.value().to_owned();
         assert_eq!(
             remember.check(&request_with(&value)),
-            RememberCheck::Valid { id: "42".into(), rotated: false }
+            RememberCheck::Valid {
+                id: "42".into(),
+                rotated: false
+            }
         );
         let other = RememberMe::new(&Key::from(&[2; 64]));
         assert_eq!(other.check(&request_with(&value)), RememberCheck::Invalid);
         let rotated = other.old_key(&Key::from(&[1; 64]));
         assert_eq!(
             rotated.check(&request_with(&value)),
-            RememberCheck::Valid { id: "42".into(), rotated: true }
+            RememberCheck::Valid {
+                id: "42".into(),
+                rotated: true
+            }
         );
         for i in 0..value.len() {
             let mut bytes = value.clone().into_bytes();
@@ -303,18 +328,27 @@ mod tests {
             let tampered = String::from_utf8(bytes).unwrap_or_default();
             assert_ne!(
                 remember.check(&request_with(&tampered)),
-                RememberCheck::Valid { id: "42".into(), rotated: false },
+                RememberCheck::Valid {
+                    id: "42".into(),
+                    rotated: false
+                },
                 "byte {i}"
             );
         }
-        assert_eq!(remember.check(&request_with(&value[..value.len() - 1])), RememberCheck::Invalid);
+        assert_eq!(
+            remember.check(&request_with(&value[..value.len() - 1])),
+            RememberCheck::Invalid
+        );
     }
 
     #[test]
     fn expired_payload_is_refused() {
         let remember = RememberMe::new(&Key::from(&[1; 64]));
         let cookie = remember.issue("42", Some(Duration::ZERO));
-        assert_eq!(remember.check(&request_with(cookie.value())), RememberCheck::Invalid);
+        assert_eq!(
+            remember.check(&request_with(cookie.value())),
+            RememberCheck::Invalid
+        );
     }
 
     #[test]

@@ -2,9 +2,9 @@
 
 use std::rc::Rc;
 
+use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::HttpMessage;
 
 use crate::error::LoginError;
 use crate::state::{ErasedState, LocalBoxFuture};
@@ -35,7 +35,10 @@ impl RequireLogin {
 
     /// Also requires a fresh login, like `#[login_required(fresh)]`.
     pub fn fresh(self) -> Self {
-        Self { fresh: true, ..self }
+        Self {
+            fresh: true,
+            ..self
+        }
     }
 
     /// Sends unauthorized requests to this login view instead of the manager's.
@@ -91,7 +94,9 @@ where
             let checked = match state {
                 Some(state) => {
                     let http = req.request().clone();
-                    state.require(&http, options.fresh, options.login_view.as_deref()).await
+                    state
+                        .require(&http, options.fresh, options.login_view.as_deref())
+                        .await
                 }
                 None => Err(LoginError::misconfigured(format!(
                     "`RequireLogin` on {} needs a `LoginManager`; add \

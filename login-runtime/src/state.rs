@@ -117,17 +117,19 @@ impl<U: UserLoader> RequestState<U> {
             return Ok(Rc::clone(state));
         }
         let wanted = type_name::<U>();
-        Err(LoginError::misconfigured(match ext.get::<Rc<dyn ErasedState>>() {
-            Some(other) => format!(
-                "a handler asked for the user type `{wanted}`, but the `LoginManager` on this \
+        Err(LoginError::misconfigured(
+            match ext.get::<Rc<dyn ErasedState>>() {
+                Some(other) => format!(
+                    "a handler asked for the user type `{wanted}`, but the `LoginManager` on this \
                  route serves `{}`; use that type, or wrap the app with `LoginManager::<{wanted}>::new()`",
-                other.user_type()
-            ),
-            None => format!(
-                "a handler asked for the current `{wanted}`, but no `LoginManager` wraps this \
+                    other.user_type()
+                ),
+                None => format!(
+                    "a handler asked for the current `{wanted}`, but no `LoginManager` wraps this \
                  route; add `.wrap(LoginManager::<{wanted}>::new())` to the `App`"
-            ),
-        }))
+                ),
+            },
+        ))
     }
 
     /// The session, if actix-session's middleware is in place.
@@ -145,11 +147,18 @@ impl<U: UserLoader> RequestState<U> {
     }
 
     /// The current identity: resolved on first call, cached for the rest of the request.
-    pub(crate) async fn identity(&self, req: &HttpRequest) -> Result<Option<Identity<U>>, LoginError> {
+    pub(crate) async fn identity(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<Option<Identity<U>>, LoginError> {
         if let Some(changed) = &*self.changed.borrow() {
             return Ok(changed.clone());
         }
-        let identity = self.loaded.get_or_try_init(|| self.load(req)).await?.clone();
+        let identity = self
+            .loaded
+            .get_or_try_init(|| self.load(req))
+            .await?
+            .clone();
         if !self.accessed.replace(true) {
             let user = identity.as_ref().map(|identity| &*identity.user);
             self.emit(req, &LoginEvent::Accessed(user));
@@ -287,7 +296,12 @@ impl<U: UserLoader> RequestState<U> {
     }
 
     /// Calls the user loader for a stored id and applies the checks every loaded user passes.
-    async fn load_user(&self, req: &HttpRequest, id: &str, forced: bool) -> Result<Option<Rc<U>>, LoginError> {
+    async fn load_user(
+        &self,
+        req: &HttpRequest,
+        id: &str,
+        forced: bool,
+    ) -> Result<Option<Rc<U>>, LoginError> {
         let user = U::load_user(req, id)
             .await
             .map_err(|cause| LoginError::loader_failed(type_name::<U>(), cause))?;
@@ -315,7 +329,12 @@ impl<U: UserLoader> RequestState<U> {
     }
 
     /// `login_user_with`.
-    pub(crate) fn login(&self, req: &HttpRequest, user: Rc<U>, options: LoginOptions) -> Result<bool, LoginError> {
+    pub(crate) fn login(
+        &self,
+        req: &HttpRequest,
+        user: Rc<U>,
+        options: LoginOptions,
+    ) -> Result<bool, LoginError> {
         let active = user.is_active();
         if !active && !options.force {
             return Ok(false);
@@ -334,9 +353,9 @@ impl<U: UserLoader> RequestState<U> {
             forced: !active,
             client: self.client_id(req),
         };
-        session
-            .insert(SESSION_KEY, &record)
-            .map_err(|err| LoginError::misconfigured(format!("cannot write the login record: {err}")))?;
+        session.insert(SESSION_KEY, &record).map_err(|err| {
+            LoginError::misconfigured(format!("cannot write the login record: {err}"))
+        })?;
         session.renew();
         if options.remember {
             match &self.config.remember {
@@ -366,11 +385,16 @@ impl<U: UserLoader> RequestState<U> {
         if !changed && !self.accessed.get() {
             return; // the request never looked at the user: nothing to do (spec line 34)
         }
-        let cookie = match std::mem::replace(&mut *self.cookie_change.borrow_mut(), CookieChange::Keep) {
-            CookieChange::Set(cookie) => Some(cookie),
-            CookieChange::Clear => self.config.remember.as_ref().map(|remember| remember.removal()),
-            CookieChange::Keep => self.refreshed_cookie(res.request()),
-        };
+        let cookie =
+            match std::mem::replace(&mut *self.cookie_change.borrow_mut(), CookieChange::Keep) {
+                CookieChange::Set(cookie) => Some(cookie),
+                CookieChange::Clear => self
+                    .config
+                    .remember
+                    .as_ref()
+                    .map(|remember| remember.removal()),
+                CookieChange::Keep => self.refreshed_cookie(res.request()),
+            };
         let headers = res.headers_mut();
         // The response depends on who is logged in: shared caches must key on the cookie.
         headers.append(header::VARY, HeaderValue::from_static("Cookie"));
@@ -386,10 +410,16 @@ impl<U: UserLoader> RequestState<U> {
 
     /// `refresh_each_request`: the same login's cookie again, with a new expiry.
     fn refreshed_cookie(&self, req: &HttpRequest) -> Option<Cookie<'static>> {
-        let remember = self.config.remember.as_ref().filter(|r| r.refresh_each_request)?;
+        let remember = self
+            .config
+            .remember
+            .as_ref()
+            .filter(|r| r.refresh_each_request)?;
         let identity = self.known_identity()?;
         match self.remember_check(req) {
-            RememberCheck::Valid { id, .. } if *id == identity.user.get_id() => Some(remember.issue(id, None)),
+            RememberCheck::Valid { id, .. } if *id == identity.user.get_id() => {
+                Some(remember.issue(id, None))
+            }
             _ => None,
         }
     }
@@ -463,7 +493,10 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
         }
         let previous = self.known_identity();
         *self.changed.borrow_mut() = Some(None);
-        self.emit(req, &LoginEvent::LoggedOut(previous.as_ref().map(|identity| &*identity.user)));
+        self.emit(
+            req,
+            &LoginEvent::LoggedOut(previous.as_ref().map(|identity| &*identity.user)),
+        );
         Ok(())
     }
 
@@ -481,7 +514,10 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
                 ..identity.clone()
             }));
         }
-        self.emit(req, &LoginEvent::LoginConfirmed(identity.as_ref().map(|identity| &*identity.user)));
+        self.emit(
+            req,
+            &LoginEvent::LoginConfirmed(identity.as_ref().map(|identity| &*identity.user)),
+        );
         Ok(())
     }
 

@@ -10,8 +10,8 @@
 //! The login rides in the request's extensions, which only code can fill — never anything a
 //! client sends — and without the feature the manager does not even look for it.
 
-use actix_web::dev::ServiceRequest;
 use actix_web::HttpMessage;
+use actix_web::dev::ServiceRequest;
 
 use std::rc::Rc;
 
@@ -72,7 +72,8 @@ pub(crate) fn apply<U: UserLoader>(req: &ServiceRequest) {
     };
     let options = LoginOptions::default().force(true).fresh(fresh);
     let http = req.request();
-    let result = RequestState::<U>::get(http).and_then(|state| state.login(http, Rc::new(user), options));
+    let result =
+        RequestState::<U>::get(http).and_then(|state| state.login(http, Rc::new(user), options));
     if let Err(err) = result {
         tracing::error!(target: "login_runtime", "test login failed: {err}");
     }
