@@ -66,28 +66,14 @@
 //! # }
 //! ```
 //!
-//! # How a request resolves its user
-//!
-//! Lazily: only when a guard or extractor asks, at most once per request, cached in the request
-//! extensions. A request that never asks runs no loader and leaves the session untouched. The
-//! session holds one small record under the key `_login`; a missing, unreadable or unknown
-//! record, or an id the loader does not know, makes the request anonymous — never a 500.
-//!
-//! # Misconfiguration is loud
-//!
-//! No `SessionMiddleware`, the two middlewares in the wrong order, `#[login_required]` without a
-//! `LoginManager`, or an extractor asking for a user type no `LoginManager` serves: each answers
-//! 500 and logs (with `tracing`) one line that says what to change.
-//!
-//! # Where this differs from Flask-Login
-//!
-//! - `login_user` renews the session id (session fixation defence) and drops a previous user's
-//!   session data when a different user logs in.
-//! - A user who becomes inactive after logging in is anonymous on their next request.
-//! - Ids are accepted only in canonical form: `"01"` and `"+1"` never load user `1`.
-//! - A loader that returns a user whose `get_id` differs from the id asked for is refused.
-
+//! The rest of the tutorial follows below.
+#![doc = include_str!("tutorial.md")]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+// The README's quickstart is compiled as a doctest, so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
 
 // Lets the macros' absolute `::login_runtime::` paths resolve inside this crate's own tests.
 #[allow(unused_extern_crates)]
