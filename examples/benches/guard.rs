@@ -128,13 +128,23 @@ where
 
 fn bench(c: &mut Criterion) {
     let system = actix_rt::System::new();
+    // The hand-written extractor flashes nothing, so for equal work ours does not either;
+    // `anonymous/login_runtime_flashing` below measures the default, which does.
+    let manager = LoginManager::<User>::new().login_view("/login");
     let ours_app = system.block_on(init_service(
         App::new()
             .app_data(users())
-            .wrap(LoginManager::<User>::new().login_view("/login"))
+            .wrap(manager.clone().login_message(None::<String>))
             .wrap(session())
             .service(ours)
             .service(login),
+    ));
+    let flashing_app = system.block_on(init_service(
+        App::new()
+            .app_data(users())
+            .wrap(manager)
+            .wrap(session())
+            .service(ours),
     ));
     let hand_app = system.block_on(init_service(
         App::new().app_data(users()).wrap(session()).service(hand),

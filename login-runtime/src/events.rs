@@ -69,11 +69,20 @@ pub(crate) fn emit<U: UserMixin>(
     req: &HttpRequest,
     event: &LoginEvent<'_, U>,
 ) {
-    let user = event.user().map(UserMixin::get_id);
+    // Field values are only evaluated when the event is enabled, so an app without a
+    // subscriber does not pay for the id string on every request.
     if matches!(event, LoginEvent::Accessed(_)) {
-        tracing::trace!(target: "login_runtime::events", event = event.name(), user = user.as_deref());
+        tracing::trace!(
+            target: "login_runtime::events",
+            event = event.name(),
+            user = event.user().map(UserMixin::get_id).as_deref()
+        );
     } else {
-        tracing::info!(target: "login_runtime::events", event = event.name(), user = user.as_deref());
+        tracing::info!(
+            target: "login_runtime::events",
+            event = event.name(),
+            user = event.user().map(UserMixin::get_id).as_deref()
+        );
     }
     if let Some(listener) = listener {
         listener(req, event);

@@ -1,5 +1,6 @@
 //! `LoginManager`: the middleware that gives every request its lazily loaded user.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::net::IpAddr;
@@ -15,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use crate::events::{Listener, LoginEvent};
 use crate::loader::RequestLoader;
 use crate::remember::RememberMe;
-use crate::state::{LocalBoxFuture, RequestState};
+use crate::state::{LocalBoxFuture, RequestState, session_middleware_ran};
 use crate::{SessionProtection, UserLoader};
 
 /// The login middleware for user type `U`.
@@ -331,6 +332,7 @@ where
         std::future::ready(Ok(LoginMiddleware {
             service,
             config: Arc::clone(&self.config),
+            session_ok: Cell::new(None),
             user: PhantomData,
         }))
     }
@@ -340,6 +342,8 @@ where
 pub struct LoginMiddleware<S, U> {
     service: S,
     config: Arc<Config<U>>,
+    /// Whether actix-session's middleware runs before this one: probed on the first request.
+    session_ok: Cell<Option<bool>>,
     user: PhantomData<fn() -> U>,
 }
 
@@ -355,7 +359,15 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let state = RequestState::<U>::install(&req, &self.config);
+        let session_ok = match self.session_ok.get() {
+            Some(known) => known,
+            None => {
+                let probed = session_middleware_ran(&req);
+                self.session_ok.set(Some(probed));
+                probed
+            }
+        };
+        let state = RequestState::<U>::install(&req, &self.config, session_ok);
         #[cfg(feature = "test-kit")]
         crate::testkit::apply::<U>(&req);
         LoginFuture {

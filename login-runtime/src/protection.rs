@@ -1,6 +1,5 @@
 //! Session protection: noticing a session cookie used from another client.
 
-use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use actix_web::HttpRequest;
@@ -44,12 +43,14 @@ pub(crate) fn identifier(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Strin
     hasher.update(b"|");
     hasher.update(agent);
     // 16 bytes are plenty to tell clients apart; the session only needs to compare.
-    hasher.finalize()[..16]
-        .iter()
-        .fold(String::with_capacity(32), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(32);
+    for byte in &digest[..16] {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    hex
 }
 
 fn strip_port(addr: &str) -> String {

@@ -94,10 +94,15 @@ pub(crate) struct RequestState<U> {
 
 impl<U: UserLoader> RequestState<U> {
     /// Installs fresh state for this request; the user is not loaded until someone asks.
-    pub(crate) fn install(req: &ServiceRequest, config: &Arc<Config<U>>) -> Rc<Self> {
+    /// `session_ok`: whether actix-session's middleware runs before ours.
+    pub(crate) fn install(
+        req: &ServiceRequest,
+        config: &Arc<Config<U>>,
+        session_ok: bool,
+    ) -> Rc<Self> {
         let state = Rc::new(Self {
             config: Arc::clone(config),
-            session_ok: session_middleware_ran(req),
+            session_ok,
             loaded: OnceCell::new(),
             changed: RefCell::new(None),
             remember: std::cell::OnceCell::new(),
@@ -546,7 +551,10 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
 /// every login would be lost. The probe: with the extensions set aside, `get_session()` creates
 /// a throwaway session; putting the set-aside extensions back over it replaces the throwaway only
 /// if a real session was there. The throwaway is empty and unchanged, so it never sets a cookie.
-fn session_middleware_ran(req: &ServiceRequest) -> bool {
+///
+/// The middleware order is fixed when the app is built, so the manager probes only its first
+/// request and remembers the answer.
+pub(crate) fn session_middleware_ran(req: &ServiceRequest) -> bool {
     let saved = std::mem::take(&mut *req.extensions_mut());
     let throwaway = req.get_session();
     let mut ext = req.extensions_mut();
