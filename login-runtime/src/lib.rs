@@ -79,6 +79,7 @@ struct ReadmeDoctests;
 #[allow(unused_extern_crates)]
 extern crate self as login_runtime;
 
+mod auth_hash;
 mod error;
 mod events;
 mod extract;
@@ -109,7 +110,7 @@ pub use crate::flash::{Flash, flash, get_flashed_messages};
 pub use crate::loader::{LoaderOutput, RequestLoader, UserId, UserLoader};
 pub use crate::login::{
     LoginOptions, confirm_login, login_fresh, login_remembered, login_user, login_user_with,
-    logout_user, take_next,
+    logout_user, take_next, update_session_auth_hash,
 };
 pub use crate::manager::{LoginManager, LoginMiddleware};
 pub use crate::next::{login_url, make_next_param, safe_next};

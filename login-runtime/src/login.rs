@@ -78,6 +78,17 @@ pub fn login_user_with<U: UserLoader + Clone>(
     RequestState::<U>::get(req)?.login(req, Rc::new(user.clone()), options)
 }
 
+/// Keeps the current session valid after `user` changed what feeds their
+/// [`session_auth_hash`](crate::UserMixin::session_auth_hash) — say, their own password — while
+/// every other session and remember cookie of theirs stops working (Django's function of the
+/// same name).
+pub fn update_session_auth_hash<U: UserLoader>(
+    req: &HttpRequest,
+    user: &U,
+) -> Result<(), LoginError> {
+    RequestState::<U>::get(req)?.update_auth_hash(req, user)
+}
+
 /// Logs the current user out: removes the identity from the session, deletes the remember-me
 /// cookie, and this request's user becomes anonymous. Logging out a visitor is not an error.
 pub fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {

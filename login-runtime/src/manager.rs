@@ -9,10 +9,12 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use actix_web::cookie::Key;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 
+use crate::auth_hash::AuthTagger;
 use crate::events::{Listener, LoginEvent};
 use crate::loader::RequestLoader;
 use crate::remember::RememberMe;
@@ -76,6 +78,7 @@ pub(crate) struct Config<U> {
     pub(crate) remember: Option<RememberMe>,
     pub(crate) request_loader: Option<RequestLoaderFn<U>>,
     pub(crate) listener: Option<Listener<U>>,
+    pub(crate) auth: AuthTagger,
 }
 
 impl<U> Clone for Config<U> {
@@ -95,6 +98,7 @@ impl<U> Clone for Config<U> {
             remember: self.remember.clone(),
             request_loader: self.request_loader,
             listener: self.listener.clone(),
+            auth: self.auth.clone(),
         }
     }
 }
@@ -131,6 +135,7 @@ impl<U: UserLoader> LoginManager<U> {
                 remember: None,
                 request_loader: None,
                 listener: None,
+                auth: AuthTagger::new(None),
             }),
         }
     }
@@ -245,6 +250,14 @@ impl<U: UserLoader> LoginManager<U> {
     pub fn trusted_proxies(self, proxies: impl IntoIterator<Item = IpAddr>) -> Self {
         let proxies = proxies.into_iter().collect();
         self.configure(|config| config.trusted_proxies = proxies)
+    }
+
+    /// The app's secret key (the one given to actix-session): keys the MAC of each user's
+    /// [`session_auth_hash`](crate::UserMixin::session_auth_hash) kept in the session. Without
+    /// it the MAC is keyed by a fixed label, which still keeps the raw hash out of the session.
+    pub fn secret_key(self, key: &Key) -> Self {
+        let auth = AuthTagger::new(Some(key));
+        self.configure(|config| config.auth = auth)
     }
 
     /// Turns on remember-me cookies; `login_user_with(.., LoginOptions::default().remember(true))`

@@ -43,14 +43,7 @@ pub(crate) fn identifier(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Strin
     hasher.update(b"|");
     hasher.update(agent);
     // 16 bytes are plenty to tell clients apart; the session only needs to compare.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = hasher.finalize();
-    let mut hex = String::with_capacity(32);
-    for byte in &digest[..16] {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    hex
+    crate::auth_hash::hex(&hasher.finalize()[..16])
 }
 
 fn strip_port(addr: &str) -> String {

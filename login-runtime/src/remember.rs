@@ -181,11 +181,12 @@ impl RememberMe {
     }
 
     /// A new remember cookie for `id`, valid for `duration` (default: the configured one).
-    pub(crate) fn issue(&self, id: &str, duration: Option<Duration>) -> Cookie<'static> {
+    /// `tag` is the user's auth-hash tag, so a password change also ends remembered logins.
+    pub(crate) fn issue(&self, id: &str, tag: &str, duration: Option<Duration>) -> Cookie<'static> {
         let duration = duration.map_or(self.duration, |d| d.min(MAX_DURATION));
         let now = unix_now();
         let expires = now.saturating_add(duration.as_secs());
-        let payload = format!("{VERSION}|{now}|{expires}|{id}");
+        let payload = format!("{VERSION}|{now}|{expires}|{tag}|{id}");
         let mut jar = CookieJar::new();
         jar.private_mut(&self.key)
             .add(self.attributes(Cookie::new(self.name.clone(), payload)));
@@ -248,12 +249,17 @@ impl RememberMe {
             }
         };
         match parse_payload(plain.value()) {
-            Some((id, issued, expires)) => {
+            Some(Payload {
+                id,
+                tag,
+                issued,
+                expires,
+            }) => {
                 let now = unix_now();
                 if expires <= now || issued > now.saturating_add(MAX_SKEW_SECS) {
                     return RememberCheck::Invalid;
                 }
-                RememberCheck::Valid { id, rotated }
+                RememberCheck::Valid { id, tag, rotated }
             }
             None => RememberCheck::Invalid,
         }
@@ -267,20 +273,40 @@ pub(crate) enum RememberCheck {
     Absent,
     /// A cookie that failed verification or has expired: answered with a removal cookie.
     Invalid,
-    /// A verified, unexpired cookie for this id; `rotated` when an old key verified it.
-    Valid { id: String, rotated: bool },
+    /// A verified, unexpired cookie for this id, with the auth-hash tag it was issued with;
+    /// `rotated` when an old key verified it.
+    Valid {
+        id: String,
+        tag: String,
+        rotated: bool,
+    },
 }
 
-/// `1|issued|expires|id`, verified already; the id may itself contain `|`.
-fn parse_payload(payload: &str) -> Option<(String, u64, u64)> {
-    let mut parts = payload.splitn(4, '|');
+/// A verified cookie's contents.
+#[derive(Debug, PartialEq, Eq)]
+struct Payload {
+    id: String,
+    tag: String,
+    issued: u64,
+    expires: u64,
+}
+
+/// `1|issued|expires|tag|id`, verified already; the id may itself contain `|`.
+fn parse_payload(payload: &str) -> Option<Payload> {
+    let mut parts = payload.splitn(5, '|');
     if parts.next()? != VERSION {
         return None;
     }
     let issued = parts.next()?.parse().ok()?;
     let expires = parts.next()?.parse().ok()?;
+    let tag = parts.next()?.to_owned();
     let id = parts.next()?;
-    (!id.is_empty()).then(|| (id.to_owned(), issued, expires))
+    (!id.is_empty()).then(|| Payload {
+        id: id.to_owned(),
+        tag,
+        issued,
+        expires,
+    })
 }
 
 fn unix_now() -> u64 {
@@ -303,12 +329,13 @@ mod tests {
     #[test]
     fn round_trip_and_tampering() {
         let remember = RememberMe::new(&Key::from(&[1; 64]));
-        let cookie = remember.issue("42", None);
+        let cookie = remember.issue("42", "", None);
         let value = cookie.value().to_owned();
         assert_eq!(
             remember.check(&request_with(&value)),
             RememberCheck::Valid {
                 id: "42".into(),
+                tag: String::new(),
                 rotated: false
             }
         );
@@ -319,6 +346,7 @@ mod tests {
             rotated.check(&request_with(&value)),
             RememberCheck::Valid {
                 id: "42".into(),
+                tag: String::new(),
                 rotated: true
             }
         );
@@ -330,6 +358,7 @@ mod tests {
                 remember.check(&request_with(&tampered)),
                 RememberCheck::Valid {
                     id: "42".into(),
+                    tag: String::new(),
                     rotated: false
                 },
                 "byte {i}"
@@ -344,7 +373,7 @@ mod tests {
     #[test]
     fn expired_payload_is_refused() {
         let remember = RememberMe::new(&Key::from(&[1; 64]));
-        let cookie = remember.issue("42", Some(Duration::ZERO));
+        let cookie = remember.issue("42", "", Some(Duration::ZERO));
         assert_eq!(
             remember.check(&request_with(cookie.value())),
             RememberCheck::Invalid
@@ -353,9 +382,17 @@ mod tests {
 
     #[test]
     fn payload_parsing() {
-        assert_eq!(parse_payload("1|5|9|a|b"), Some(("a|b".into(), 5, 9)));
-        assert_eq!(parse_payload("2|5|9|a"), None);
-        assert_eq!(parse_payload("1|x|9|a"), None);
-        assert_eq!(parse_payload("1|5|9|"), None);
+        let payload = |id: &str, tag: &str| Payload {
+            id: id.into(),
+            tag: tag.into(),
+            issued: 5,
+            expires: 9,
+        };
+        assert_eq!(parse_payload("1|5|9|t|a|b"), Some(payload("a|b", "t")));
+        assert_eq!(parse_payload("1|5|9||a"), Some(payload("a", "")));
+        assert_eq!(parse_payload("2|5|9||a"), None);
+        assert_eq!(parse_payload("1|x|9||a"), None);
+        assert_eq!(parse_payload("1|5|9||"), None);
+        assert_eq!(parse_payload("1|5|9|a"), None);
     }
 }

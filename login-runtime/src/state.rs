@@ -42,6 +42,9 @@ pub(crate) struct SessionRecord {
     /// The session-protection identifier of the client that logged in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) client: Option<String>,
+    /// The MAC of the user's `session_auth_hash` at login; empty when the type has none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) hash: String,
 }
 
 /// Where a resolved login came from.
@@ -203,6 +206,11 @@ impl<U: UserLoader> RequestState<U> {
                 return Ok(None);
             }
             if let Some(user) = self.load_user(req, &record.id, record.forced).await? {
+                if !self.config.auth.matches(&record.hash, &*user) {
+                    // The password (or whatever feeds the auth hash) changed since this login.
+                    session.remove(SESSION_KEY);
+                    return Ok(None);
+                }
                 return Ok(Some(Identity {
                     user,
                     fresh: record.fresh,
@@ -267,16 +275,18 @@ impl<U: UserLoader> RequestState<U> {
         let Some(remember) = &self.config.remember else {
             return Ok(None);
         };
-        let (id, rotated) = match self.remember_check(req) {
-            RememberCheck::Valid { id, rotated } => (id.clone(), *rotated),
+        let (id, tag, rotated) = match self.remember_check(req) {
+            RememberCheck::Valid { id, tag, rotated } => (id.clone(), tag.clone(), *rotated),
             RememberCheck::Invalid => {
                 self.set_cookie_change(CookieChange::Clear);
                 return Ok(None);
             }
             RememberCheck::Absent => return Ok(None),
         };
-        let Some(user) = self.load_user(req, &id, false).await? else {
-            // The user is gone or inactive: the cookie can never log anyone in again.
+        let user = self.load_user(req, &id, false).await?;
+        let Some(user) = user.filter(|user| self.config.auth.matches(&tag, &**user)) else {
+            // The user is gone, inactive, or changed their password: the cookie can never log
+            // anyone in again.
             self.set_cookie_change(CookieChange::Clear);
             return Ok(None);
         };
@@ -287,10 +297,12 @@ impl<U: UserLoader> RequestState<U> {
             fresh: false,
             forced: false,
             client: self.client_id(req),
+            hash: tag,
         };
         write_record(session, &record);
         if rotated {
-            self.set_cookie_change(CookieChange::Set(remember.issue(&id, None)));
+            let cookie = remember.issue(&id, &record.hash, None);
+            self.set_cookie_change(CookieChange::Set(cookie));
         }
         self.emit(req, &LoginEvent::LoadedFromCookie(&user));
         Ok(Some(Identity {
@@ -357,6 +369,7 @@ impl<U: UserLoader> RequestState<U> {
             fresh: options.fresh,
             forced: !active,
             client: self.client_id(req),
+            hash: self.config.auth.tag(&*user),
         };
         session.insert(SESSION_KEY, &record).map_err(|err| {
             LoginError::misconfigured(format!("cannot write the login record: {err}"))
@@ -365,7 +378,7 @@ impl<U: UserLoader> RequestState<U> {
         if options.remember {
             match &self.config.remember {
                 Some(remember) => {
-                    let cookie = remember.issue(&record.id, options.duration);
+                    let cookie = remember.issue(&record.id, &record.hash, options.duration);
                     self.set_cookie_change(CookieChange::Set(cookie));
                 }
                 None => tracing::warn!(
@@ -382,6 +395,25 @@ impl<U: UserLoader> RequestState<U> {
             source: Source::Session,
         }));
         Ok(true)
+    }
+
+    /// `update_session_auth_hash`: keeps this session (and its remember cookie) valid after the
+    /// user changed what feeds their auth hash.
+    pub(crate) fn update_auth_hash(&self, req: &HttpRequest, user: &U) -> Result<(), LoginError> {
+        let session = self.session(req)?;
+        let id = user.get_id();
+        let tag = self.config.auth.tag(user);
+        if let Some(mut record) = read_record(&session).filter(|record| record.id == id) {
+            record.hash.clone_from(&tag);
+            write_record(&session, &record);
+        }
+        if let (Some(remember), RememberCheck::Valid { id: cookie_id, .. }) =
+            (&self.config.remember, self.remember_check(req))
+            && *cookie_id == id
+        {
+            self.set_cookie_change(CookieChange::Set(remember.issue(&id, &tag, None)));
+        }
+        Ok(())
     }
 
     /// Applies the request's cookie changes and cache headers to its response.
@@ -422,8 +454,8 @@ impl<U: UserLoader> RequestState<U> {
             .filter(|r| r.refresh_each_request)?;
         let identity = self.known_identity()?;
         match self.remember_check(req) {
-            RememberCheck::Valid { id, .. } if *id == identity.user.get_id() => {
-                Some(remember.issue(id, None))
+            RememberCheck::Valid { id, tag, .. } if *id == identity.user.get_id() => {
+                Some(remember.issue(id, tag, None))
             }
             _ => None,
         }
