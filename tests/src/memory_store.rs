@@ -23,6 +23,14 @@ impl MemoryStore {
         self.sessions.lock().map(|s| s.len()).unwrap_or_default()
     }
 
+    /// Every stored session's state as text, to check what the library writes.
+    pub fn dump(&self) -> String {
+        self.sessions
+            .lock()
+            .map(|sessions| format!("{sessions:?}"))
+            .unwrap_or_default()
+    }
+
     /// Whether no session is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

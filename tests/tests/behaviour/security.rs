@@ -1,0 +1,153 @@
+//! Promises beyond Flask-Login (spec/security.md): the auth-hash check (S3).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_session::SessionMiddleware;
+use actix_web::test::init_service;
+use actix_web::{App, HttpRequest, get, web};
+use login_runtime::{
+    CurrentUser, LoginManager, LoginOptions, RememberMe, UserMixin, login_user_with,
+    update_session_auth_hash, user_loader,
+};
+use login_runtime_tests::Client;
+use login_runtime_tests::app::key;
+use login_runtime_tests::memory_store::MemoryStore;
+
+#[derive(Clone, UserMixin)]
+struct Account {
+    id: u64,
+    #[user(auth_hash)]
+    password_hash: String,
+}
+
+/// Accounts by id; the password hash changes when the password does.
+#[derive(Default)]
+struct Accounts(Mutex<HashMap<u64, String>>);
+
+impl Accounts {
+    fn get(&self, id: u64) -> Option<Account> {
+        let accounts = self.0.lock().unwrap();
+        accounts.get(&id).map(|hash| Account {
+            id,
+            password_hash: hash.clone(),
+        })
+    }
+
+    fn set(&self, id: u64, hash: &str) {
+        self.0.lock().unwrap().insert(id, hash.to_owned());
+    }
+}
+
+#[user_loader]
+async fn load_account(id: u64, accounts: web::Data<Accounts>) -> Option<Account> {
+    accounts.get(id)
+}
+
+#[get("/login/{id}")]
+async fn login(
+    req: HttpRequest,
+    id: web::Path<u64>,
+    accounts: web::Data<Accounts>,
+) -> actix_web::Result<String> {
+    let account = accounts
+        .get(*id)
+        .ok_or_else(|| actix_web::error::ErrorNotFound("no account"))?;
+    let options = LoginOptions::default().remember(true);
+    Ok(login_user_with(&req, &account, options)?.to_string())
+}
+
+#[get("/whoami")]
+async fn whoami(user: CurrentUser<Account>) -> String {
+    user.get_id().unwrap_or_else(|| "anonymous".to_owned())
+}
+
+/// Changes the password of the logged-in account and keeps this session.
+#[get("/change-password/{hash}")]
+async fn change_password(
+    req: HttpRequest,
+    hash: web::Path<String>,
+    user: CurrentUser<Account>,
+    accounts: web::Data<Accounts>,
+) -> actix_web::Result<&'static str> {
+    let Some(account) = user.user() else {
+        return Ok("anonymous");
+    };
+    accounts.set(account.id, &hash);
+    let changed = Account {
+        id: account.id,
+        password_hash: hash.into_inner(),
+    };
+    update_session_auth_hash(&req, &changed)?;
+    Ok("changed")
+}
+
+#[actix_rt::test]
+async fn s3_password_change_ends_other_sessions_and_remember_cookies_but_not_this_one() {
+    let accounts = web::Data::new(Accounts::default());
+    accounts.set(1, "argon2-hash-one");
+    let sessions = MemoryStore::default();
+    let app = App::new()
+        .app_data(accounts.clone())
+        .wrap(
+            LoginManager::<Account>::new()
+                .secret_key(&key())
+                .remember_me(RememberMe::new(&key()).secure(false)),
+        )
+        .wrap(
+            SessionMiddleware::builder(sessions.clone(), key())
+                .cookie_secure(false)
+                .build(),
+        )
+        .service(login)
+        .service(whoami)
+        .service(change_password);
+    let app = init_service(app).await;
+    let mut laptop = Client::new(&app);
+    let mut phone = Client::new(&app);
+    assert_eq!(laptop.get("/login/1").await.body, "true");
+    assert_eq!(phone.get("/login/1").await.body, "true");
+    assert!(
+        !sessions.dump().contains("argon2-hash-one"),
+        "the session stores a MAC of the auth hash, never the hash: {}",
+        sessions.dump()
+    );
+    let phone_remember = phone
+        .cookies
+        .get("remember_token")
+        .cloned()
+        .expect("remember cookie");
+
+    assert_eq!(
+        laptop.get("/change-password/argon2-hash-two").await.body,
+        "changed"
+    );
+    assert_eq!(
+        laptop.get("/whoami").await.body,
+        "1",
+        "the session that changed it stays"
+    );
+    assert_eq!(
+        phone.get("/whoami").await.body,
+        "anonymous",
+        "every other session ends"
+    );
+
+    // The phone's remember cookie no longer restores the login either...
+    let mut restored = Client::new(&app);
+    restored
+        .cookies
+        .insert("remember_token".to_owned(), phone_remember);
+    assert_eq!(restored.get("/whoami").await.body, "anonymous");
+    // ...while the laptop's, re-issued with the change, does.
+    let mut laptop_restart = Client::new(&app);
+    let laptop_remember = laptop
+        .cookies
+        .get("remember_token")
+        .cloned()
+        .expect("remember cookie");
+    laptop_restart
+        .cookies
+        .insert("remember_token".to_owned(), laptop_remember);
+    assert_eq!(laptop_restart.get("/whoami").await.body, "1");
+}
