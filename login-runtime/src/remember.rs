@@ -164,6 +164,14 @@ impl RememberMe {
                 self.name
             ));
         }
+        let prefixed = self.name.starts_with("__Host-") || self.name.starts_with("__Secure-");
+        if prefixed && !self.secure {
+            return Err(format!(
+                "the remember cookie `{}` has a `__Host-`/`__Secure-` prefix, which browsers only \
+                 accept on `Secure` cookies; drop `.secure(false)` or rename it",
+                self.name
+            ));
+        }
         if self.same_site == SameSite::None && !self.secure {
             return Err("a remember cookie with `SameSite=None` must be `Secure`; \
                         use `.secure(true)` or another `same_site`"
@@ -259,7 +267,12 @@ impl RememberMe {
                 if expires <= now || issued > now.saturating_add(MAX_SKEW_SECS) {
                     return RememberCheck::Invalid;
                 }
-                RememberCheck::Valid { id, tag, rotated }
+                RememberCheck::Valid {
+                    id,
+                    tag,
+                    lifetime: Duration::from_secs(expires.saturating_sub(issued)),
+                    rotated,
+                }
             }
             None => RememberCheck::Invalid,
         }
@@ -278,6 +291,8 @@ pub(crate) enum RememberCheck {
     Valid {
         id: String,
         tag: String,
+        /// The lifetime it was issued with, kept when it is refreshed or re-keyed.
+        lifetime: Duration,
         rotated: bool,
     },
 }
@@ -336,6 +351,7 @@ mod tests {
             RememberCheck::Valid {
                 id: "42".into(),
                 tag: String::new(),
+                lifetime: DEFAULT_DURATION,
                 rotated: false
             }
         );
@@ -347,6 +363,7 @@ mod tests {
             RememberCheck::Valid {
                 id: "42".into(),
                 tag: String::new(),
+                lifetime: DEFAULT_DURATION,
                 rotated: true
             }
         );
@@ -359,6 +376,7 @@ mod tests {
                 RememberCheck::Valid {
                     id: "42".into(),
                     tag: String::new(),
+                    lifetime: DEFAULT_DURATION,
                     rotated: false
                 },
                 "byte {i}"

@@ -93,6 +93,8 @@ pub(crate) struct RequestState<U> {
     cookie_change: RefCell<CookieChange>,
     /// The `Accessed` event has fired (and the response depends on the cookie).
     accessed: Cell<bool>,
+    /// The library changed the login record in the session: the response must not be cached.
+    wrote_session: Cell<bool>,
 }
 
 impl<U: UserLoader> RequestState<U> {
@@ -111,6 +113,7 @@ impl<U: UserLoader> RequestState<U> {
             remember: std::cell::OnceCell::new(),
             cookie_change: RefCell::new(CookieChange::Keep),
             accessed: Cell::new(false),
+            wrote_session: Cell::new(false),
         });
         let mut ext = req.extensions_mut();
         ext.insert(Rc::clone(&state) as Rc<dyn ErasedState>);
@@ -208,7 +211,7 @@ impl<U: UserLoader> RequestState<U> {
             if let Some(user) = self.load_user(req, &record.id, record.forced).await? {
                 if !self.config.auth.matches(&record.hash, &*user) {
                     // The password (or whatever feeds the auth hash) changed since this login.
-                    session.remove(SESSION_KEY);
+                    self.remove_record(&session);
                     return Ok(None);
                 }
                 return Ok(Some(Identity {
@@ -251,7 +254,7 @@ impl<U: UserLoader> RequestState<U> {
         match protection {
             SessionProtection::Strong => {
                 // Only the library's own key goes: flash messages, `next` and the app's data stay.
-                session.remove(SESSION_KEY);
+                self.remove_record(session);
                 if self.config.remember.is_some() {
                     self.set_cookie_change(CookieChange::Clear);
                 }
@@ -260,7 +263,7 @@ impl<U: UserLoader> RequestState<U> {
             _ => {
                 if record.fresh {
                     record.fresh = false;
-                    write_record(session, record);
+                    self.write_record(session, record);
                 }
                 true
             }
@@ -275,8 +278,13 @@ impl<U: UserLoader> RequestState<U> {
         let Some(remember) = &self.config.remember else {
             return Ok(None);
         };
-        let (id, tag, rotated) = match self.remember_check(req) {
-            RememberCheck::Valid { id, tag, rotated } => (id.clone(), tag.clone(), *rotated),
+        let (id, tag, lifetime, rotated) = match self.remember_check(req) {
+            RememberCheck::Valid {
+                id,
+                tag,
+                lifetime,
+                rotated,
+            } => (id.clone(), tag.clone(), *lifetime, *rotated),
             RememberCheck::Invalid => {
                 self.set_cookie_change(CookieChange::Clear);
                 return Ok(None);
@@ -299,9 +307,9 @@ impl<U: UserLoader> RequestState<U> {
             client: self.client_id(req),
             hash: tag,
         };
-        write_record(session, &record);
+        self.write_record(session, &record);
         if rotated {
-            let cookie = remember.issue(&id, &record.hash, None);
+            let cookie = remember.issue(&id, &record.hash, Some(lifetime));
             self.set_cookie_change(CookieChange::Set(cookie));
         }
         self.emit(req, &LoginEvent::LoadedFromCookie(&user));
@@ -339,6 +347,22 @@ impl<U: UserLoader> RequestState<U> {
             return Ok(None);
         }
         Ok(Some(Rc::new(user)))
+    }
+
+    fn write_record(&self, session: &Session, record: &SessionRecord) {
+        self.wrote_session.set(true);
+        if let Err(err) = session.insert(SESSION_KEY, record) {
+            tracing::error!(target: "login_runtime", "cannot write the login record: {err}");
+        }
+    }
+
+    /// Removes the login record, touching the session only if there is one: a removal marks
+    /// the session changed (and costs a `Set-Cookie`) even when the key is absent.
+    fn remove_record(&self, session: &Session) {
+        if session.contains_key(SESSION_KEY) {
+            session.remove(SESSION_KEY);
+            self.wrote_session.set(true);
+        }
     }
 
     fn set_cookie_change(&self, change: CookieChange) {
@@ -405,13 +429,20 @@ impl<U: UserLoader> RequestState<U> {
         let tag = self.config.auth.tag(user);
         if let Some(mut record) = read_record(&session).filter(|record| record.id == id) {
             record.hash.clone_from(&tag);
-            write_record(&session, &record);
+            self.write_record(&session, &record);
         }
-        if let (Some(remember), RememberCheck::Valid { id: cookie_id, .. }) =
-            (&self.config.remember, self.remember_check(req))
+        if let (
+            Some(remember),
+            RememberCheck::Valid {
+                id: cookie_id,
+                lifetime,
+                ..
+            },
+        ) = (&self.config.remember, self.remember_check(req))
             && *cookie_id == id
         {
-            self.set_cookie_change(CookieChange::Set(remember.issue(&id, &tag, None)));
+            let cookie = remember.issue(&id, &tag, Some(*lifetime));
+            self.set_cookie_change(CookieChange::Set(cookie));
         }
         Ok(())
     }
@@ -435,7 +466,7 @@ impl<U: UserLoader> RequestState<U> {
         let headers = res.headers_mut();
         // The response depends on who is logged in: shared caches must key on the cookie.
         headers.append(header::VARY, HeaderValue::from_static("Cookie"));
-        if changed || cookie.is_some() {
+        if changed || cookie.is_some() || self.wrote_session.get() {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
         if let Some(cookie) = cookie
@@ -454,9 +485,9 @@ impl<U: UserLoader> RequestState<U> {
             .filter(|r| r.refresh_each_request)?;
         let identity = self.known_identity()?;
         match self.remember_check(req) {
-            RememberCheck::Valid { id, tag, .. } if *id == identity.user.get_id() => {
-                Some(remember.issue(id, tag, None))
-            }
+            RememberCheck::Valid {
+                id, tag, lifetime, ..
+            } if *id == identity.user.get_id() => Some(remember.issue(id, tag, Some(*lifetime))),
             _ => None,
         }
     }
@@ -470,12 +501,6 @@ fn read_record(session: &Session) -> Option<SessionRecord> {
             tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
             None
         }
-    }
-}
-
-fn write_record(session: &Session, record: &SessionRecord) {
-    if let Err(err) = session.insert(SESSION_KEY, record) {
-        tracing::error!(target: "login_runtime", "cannot write the login record: {err}");
     }
 }
 
@@ -518,9 +543,7 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
     fn logout(&self, req: &HttpRequest) -> Result<(), LoginError> {
         let session = self.session(req)?;
         // Only touch the session when it holds an identity: a no-op logout sets no cookie.
-        if session.contains_key(SESSION_KEY) {
-            session.remove(SESSION_KEY);
-        }
+        self.remove_record(&session);
         if let Some(remember) = &self.config.remember {
             let pending = matches!(*self.cookie_change.borrow(), CookieChange::Set(_));
             let present = req.cookie(&remember.name).is_some();
@@ -542,7 +565,7 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
         if let Some(mut record) = read_record(&session) {
             record.fresh = true;
             record.client = self.client_id(req);
-            write_record(&session, &record);
+            self.write_record(&session, &record);
         }
         let identity = self.known_identity();
         if let Some(identity) = &identity {
