@@ -9,6 +9,8 @@ mod guards;
 mod login_state;
 mod misconfig;
 mod mixins;
+mod protection;
+mod remember;
 mod request_loader;
 mod testkit;
 mod unauthorized;
