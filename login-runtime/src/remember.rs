@@ -50,6 +50,8 @@ pub struct RememberMe {
     http_only: bool,
     same_site: SameSite,
     pub(crate) refresh_each_request: bool,
+    /// Shared by the clones in every worker, so the not-`Secure` warning is logged once.
+    warned: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for RememberMe {
@@ -89,6 +91,7 @@ impl RememberMe {
             http_only: true,
             same_site: SameSite::Lax,
             refresh_each_request: false,
+            warned: std::sync::Arc::default(),
         }
     }
 
@@ -177,7 +180,8 @@ impl RememberMe {
                         use `.secure(true)` or another `same_site`"
                 .to_owned());
         }
-        if !self.secure {
+        // Once per configuration, not once per worker.
+        if !self.secure && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
             tracing::warn!(
                 target: "login_runtime",
                 "the remember cookie `{}` is not `Secure`: it will travel over plain HTTP; \
@@ -271,6 +275,7 @@ impl RememberMe {
                     id,
                     tag,
                     lifetime: Duration::from_secs(expires.saturating_sub(issued)),
+                    remaining: Duration::from_secs(expires.saturating_sub(now)),
                     rotated,
                 }
             }
@@ -291,8 +296,10 @@ pub(crate) enum RememberCheck {
     Valid {
         id: String,
         tag: String,
-        /// The lifetime it was issued with, kept when it is refreshed or re-keyed.
+        /// The lifetime it was issued with, which a refresh starts again.
         lifetime: Duration,
+        /// The time it has left, which re-keying keeps.
+        remaining: Duration,
         rotated: bool,
     },
 }
@@ -352,6 +359,7 @@ mod tests {
                 id: "42".into(),
                 tag: String::new(),
                 lifetime: DEFAULT_DURATION,
+                remaining: DEFAULT_DURATION,
                 rotated: false
             }
         );
@@ -364,6 +372,7 @@ mod tests {
                 id: "42".into(),
                 tag: String::new(),
                 lifetime: DEFAULT_DURATION,
+                remaining: DEFAULT_DURATION,
                 rotated: true
             }
         );
@@ -377,6 +386,7 @@ mod tests {
                     id: "42".into(),
                     tag: String::new(),
                     lifetime: DEFAULT_DURATION,
+                    remaining: DEFAULT_DURATION,
                     rotated: false
                 },
                 "byte {i}"

@@ -278,13 +278,14 @@ impl<U: UserLoader> RequestState<U> {
         let Some(remember) = &self.config.remember else {
             return Ok(None);
         };
-        let (id, tag, lifetime, rotated) = match self.remember_check(req) {
+        let (id, tag, remaining, rotated) = match self.remember_check(req) {
             RememberCheck::Valid {
                 id,
                 tag,
-                lifetime,
+                remaining,
                 rotated,
-            } => (id.clone(), tag.clone(), *lifetime, *rotated),
+                ..
+            } => (id.clone(), tag.clone(), *remaining, *rotated),
             RememberCheck::Invalid => {
                 self.set_cookie_change(CookieChange::Clear);
                 return Ok(None);
@@ -309,7 +310,8 @@ impl<U: UserLoader> RequestState<U> {
         };
         self.write_record(session, &record);
         if rotated {
-            let cookie = remember.issue(&id, &record.hash, Some(lifetime));
+            // Re-keyed, not extended: the cookie keeps the time it had left.
+            let cookie = remember.issue(&id, &record.hash, Some(remaining));
             self.set_cookie_change(CookieChange::Set(cookie));
         }
         self.emit(req, &LoginEvent::LoadedFromCookie(&user));
@@ -435,13 +437,13 @@ impl<U: UserLoader> RequestState<U> {
             Some(remember),
             RememberCheck::Valid {
                 id: cookie_id,
-                lifetime,
+                remaining,
                 ..
             },
         ) = (&self.config.remember, self.remember_check(req))
             && *cookie_id == id
         {
-            let cookie = remember.issue(&id, &tag, Some(*lifetime));
+            let cookie = remember.issue(&id, &tag, Some(*remaining));
             self.set_cookie_change(CookieChange::Set(cookie));
         }
         Ok(())

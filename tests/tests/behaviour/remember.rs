@@ -761,8 +761,6 @@ async fn c2_opting_out_of_secure_logs_a_warning() {
 }
 
 #[actix_rt::test]
-#[ignore = "library bug: the not-`Secure` warning is logged once per worker, not once \
-            (manager.rs `new_transform` runs remember.rs `validate`, which warns, every time)"]
 async fn c2_not_secure_warning_is_logged_once() {
     let (logs, _guard) = Logs::capture();
     let manager = LoginManager::<User>::new().remember_me(remember_me());
