@@ -12,5 +12,6 @@ mod mixins;
 mod protection;
 mod remember;
 mod request_loader;
+mod security;
 mod testkit;
 mod unauthorized;
