@@ -208,17 +208,18 @@ impl<U: UserLoader> RequestState<U> {
             if !self.protect(req, &session, &mut record) {
                 return Ok(None);
             }
-            if let Some(user) = self.load_user(req, &record.id, record.forced).await? {
-                if !self.config.auth.matches(&record.hash, &*user) {
-                    // The password (or whatever feeds the auth hash) changed since this login.
-                    self.remove_record(&session);
-                    return Ok(None);
+            let user = self.load_user(req, &record.id, record.forced).await?;
+            match user.filter(|user| self.config.auth.matches(&record.hash, &**user)) {
+                Some(user) => {
+                    return Ok(Some(Identity {
+                        user,
+                        fresh: record.fresh,
+                        source: Source::Session,
+                    }));
                 }
-                return Ok(Some(Identity {
-                    user,
-                    fresh: record.fresh,
-                    source: Source::Session,
-                }));
+                // The user is gone, became inactive, or changed their password since this
+                // login: the record can never be valid again (security bar S3, S5).
+                None => self.remove_record(&session),
             }
         }
         if let Some(identity) = self.load_from_cookie(req, &session).await? {
@@ -226,7 +227,7 @@ impl<U: UserLoader> RequestState<U> {
         }
         // Unlike Flask-Login, an invalid remember cookie does not stop the request loader.
         if let Some(load) = self.config.request_loader {
-            let user = load(req)
+            let user = catch_unwind(load(req))
                 .await
                 .map_err(|cause| LoginError::loader_failed(type_name::<U>(), cause))?;
             if let Some(user) = user.filter(|user| user.is_active()) {
@@ -329,7 +330,7 @@ impl<U: UserLoader> RequestState<U> {
         id: &str,
         forced: bool,
     ) -> Result<Option<Rc<U>>, LoginError> {
-        let user = U::load_user(req, id)
+        let user = catch_unwind(U::load_user(req, id))
             .await
             .map_err(|cause| LoginError::loader_failed(type_name::<U>(), cause))?;
         let Some(user) = user else {
@@ -621,4 +622,34 @@ pub(crate) fn session_middleware_ran(req: &ServiceRequest) -> bool {
     drop(ext);
     let current = req.get_session();
     !std::ptr::eq(&*throwaway.entries(), &*current.entries())
+}
+
+pin_project_lite::pin_project! {
+    /// Turns a panic inside a loader into an error for that request, so one bad row cannot take
+    /// a worker and every request on it down (security bar L2).
+    struct CatchUnwind<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+fn catch_unwind<F>(inner: F) -> CatchUnwind<F> {
+    CatchUnwind { inner }
+}
+
+impl<F, T> Future for CatchUnwind<F>
+where
+    F: Future<Output = Result<T, actix_web::Error>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        let inner = self.project().inner;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => std::task::Poll::Ready(Err(actix_web::error::ErrorInternalServerError(
+                "the loader panicked",
+            ))),
+        }
+    }
 }

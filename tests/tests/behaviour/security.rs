@@ -151,3 +151,69 @@ async fn s3_password_change_ends_other_sessions_and_remember_cookies_but_not_thi
         .insert("remember_token".to_owned(), laptop_remember);
     assert_eq!(laptop_restart.get("/whoami").await.body, "1");
 }
+
+#[derive(Clone, UserMixin)]
+struct Fragile {
+    id: u64,
+}
+
+/// A loader with a bug: it panics on one row.
+#[user_loader]
+async fn load_fragile(id: u64) -> Option<Fragile> {
+    assert_ne!(id, 13, "corrupt row");
+    Some(Fragile { id })
+}
+
+#[get("/fragile/login/{id}")]
+async fn fragile_login(req: HttpRequest, id: web::Path<u64>) -> actix_web::Result<String> {
+    Ok(login_runtime::login_user(&req, &Fragile { id: *id })?.to_string())
+}
+
+#[get("/fragile/whoami")]
+async fn fragile_whoami(user: CurrentUser<Fragile>) -> String {
+    user.get_id().unwrap_or_else(|| "anonymous".to_owned())
+}
+
+#[actix_rt::test]
+async fn l2_a_panicking_loader_is_a_500_for_that_request_only() {
+    let app = App::new()
+        .wrap(LoginManager::<Fragile>::new())
+        .wrap(login_runtime_tests::session_middleware())
+        .service(fragile_login)
+        .service(fragile_whoami);
+    let app = init_service(app).await;
+    let mut broken = Client::new(&app);
+    broken.get("/fragile/login/13").await;
+    let reply = broken.get("/fragile/whoami").await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(reply.body, "internal server error");
+    assert!(reply.set_cookies().is_empty(), "the session is kept");
+
+    let mut healthy = Client::new(&app);
+    healthy.get("/fragile/login/7").await;
+    assert_eq!(
+        healthy.get("/fragile/whoami").await.body,
+        "7",
+        "the same worker keeps serving"
+    );
+}
+
+#[actix_rt::test]
+async fn s5_a_user_who_became_inactive_loses_the_session_identity() {
+    let (app, store) = login_runtime_tests::default_app();
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    store.set_active(1, false);
+    let reply = client.get("/username").await;
+    assert_eq!(reply.body, "Anonymous");
+    assert!(
+        !reply.set_cookies().is_empty(),
+        "the identity is removed from the session"
+    );
+    store.set_active(1, true);
+    assert_eq!(
+        client.get("/username").await.body,
+        "Anonymous",
+        "reactivation does not revive it"
+    );
+}
