@@ -23,7 +23,8 @@ use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, FromRequest, HttpRequest, HttpResponse, get, web};
 use criterion::{Criterion, criterion_group};
 use login_runtime::{
-    CurrentUser, LoginManager, UserMixin, login_required, login_user, user_loader,
+    CurrentUser, LoginManager, SessionProtection, UserMixin, login_required, login_user,
+    user_loader,
 };
 use serde::Deserialize;
 
@@ -126,70 +127,97 @@ where
     call_service(app, req.to_request()).await.status().as_u16()
 }
 
+/// Our app with `manager`, serving `/profile` and a `/login` that logs user 42 in.
+fn ours_app(
+    manager: LoginManager<User>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(users())
+        .wrap(manager)
+        .wrap(session())
+        .service(ours)
+        .service(login)
+}
+
 fn bench(c: &mut Criterion) {
     let system = actix_rt::System::new();
-    // The hand-written extractor flashes nothing, so for equal work ours does not either;
-    // `anonymous/login_runtime_flashing` below measures the default, which does.
     let manager = LoginManager::<User>::new().login_view("/login");
-    let ours_app = system.block_on(init_service(
-        App::new()
-            .app_data(users())
-            .wrap(manager.clone().login_message(None::<String>))
-            .wrap(session())
-            .service(ours)
-            .service(login),
-    ));
-    let flashing_app = system.block_on(init_service(
-        App::new()
-            .app_data(users())
-            .wrap(manager)
-            .wrap(session())
-            .service(ours),
-    ));
+    // Equal work: the hand-written extractor neither flashes a message nor checks the client,
+    // so this configuration does not either. `default` is `LoginManager::new()` as shipped:
+    // Basic session protection (a SHA-256 of address and User-Agent per request) and the login
+    // message flashed into the session on every redirect.
+    let equal = system.block_on(init_service(ours_app(
+        manager
+            .clone()
+            .login_message(None::<String>)
+            .session_protection(SessionProtection::Off),
+    )));
+    let default = system.block_on(init_service(ours_app(manager)));
     let hand_app = system.block_on(init_service(
         App::new().app_data(users()).wrap(session()).service(hand),
     ));
 
-    // One login, one cookie, used by both apps.
-    let login_response = system.block_on(call_service(
-        &ours_app,
+    // One login per configuration (the record differs: `default` stores the client hash).
+    let session_cookie = |response: ServiceResponse<_>| {
+        response
+            .response()
+            .cookies()
+            .find(|cookie| cookie.name() == "id")
+            .map(Cookie::into_owned)
+            .expect("login sets the session cookie")
+    };
+    let equal_cookie = session_cookie(system.block_on(call_service(
+        &equal,
         TestRequest::get().uri("/login").to_request(),
-    ));
-    let cookie = login_response
-        .response()
-        .cookies()
-        .find(|cookie| cookie.name() == "id")
-        .map(Cookie::into_owned)
-        .expect("login sets the session cookie");
-    assert_eq!(system.block_on(call(&ours_app, Some(&cookie))), 200);
-    assert_eq!(system.block_on(call(&hand_app, Some(&cookie))), 200);
-    assert_eq!(system.block_on(call(&ours_app, None)), 302);
-    assert_eq!(system.block_on(call(&hand_app, None)), 302);
+    )));
+    let default_cookie = session_cookie(system.block_on(call_service(
+        &default,
+        TestRequest::get().uri("/login").to_request(),
+    )));
+    for (status, cookie) in [(200, Some(&equal_cookie)), (302, None)] {
+        assert_eq!(system.block_on(call(&equal, cookie)), status);
+        assert_eq!(system.block_on(call(&hand_app, cookie)), status);
+    }
+    assert_eq!(system.block_on(call(&default, Some(&default_cookie))), 200);
 
     let mut group = c.benchmark_group("logged_in");
-    group.bench_function("login_runtime", |b| {
-        b.iter(|| system.block_on(call(&ours_app, Some(black_box(&cookie)))))
-    });
     group.bench_function("hand_written", |b| {
-        b.iter(|| system.block_on(call(&hand_app, Some(black_box(&cookie)))))
+        b.iter(|| system.block_on(call(&hand_app, Some(black_box(&equal_cookie)))))
+    });
+    group.bench_function("login_runtime_equal_work", |b| {
+        b.iter(|| system.block_on(call(&equal, Some(black_box(&equal_cookie)))))
+    });
+    group.bench_function("login_runtime_default", |b| {
+        b.iter(|| system.block_on(call(&default, Some(black_box(&default_cookie)))))
     });
     group.finish();
     let mut group = c.benchmark_group("anonymous");
-    group.bench_function("login_runtime", |b| {
-        b.iter(|| system.block_on(call(&ours_app, None)))
-    });
     group.bench_function("hand_written", |b| {
         b.iter(|| system.block_on(call(&hand_app, None)))
+    });
+    group.bench_function("login_runtime_equal_work", |b| {
+        b.iter(|| system.block_on(call(&equal, None)))
+    });
+    group.bench_function("login_runtime_default", |b| {
+        b.iter(|| system.block_on(call(&default, None)))
     });
     group.finish();
 
     // The headline ratio, measured interleaved so both sides see the same machine state.
-    for (label, cookie) in [("logged in", Some(&cookie)), ("anonymous", None)] {
+    for (label, cookie) in [("logged in", Some(&equal_cookie)), ("anonymous", None)] {
         let (mut ours_time, mut hand_time) = (Duration::ZERO, Duration::ZERO);
         for _ in 0..20 {
             let start = Instant::now();
             for _ in 0..500 {
-                black_box(system.block_on(call(&ours_app, cookie)));
+                black_box(system.block_on(call(&equal, cookie)));
             }
             ours_time += start.elapsed();
             let start = Instant::now();
@@ -200,7 +228,7 @@ fn bench(c: &mut Criterion) {
         }
         let per = |total: Duration| total.as_secs_f64() * 1e6 / 10_000.0;
         println!(
-            "{label}: login-runtime {:.2} µs/request, hand-written {:.2} µs/request, ratio {:.3}",
+            "{label}, equal work: login-runtime {:.2} µs/request, hand-written {:.2} µs/request, ratio {:.3}",
             per(ours_time),
             per(hand_time),
             ours_time.as_secs_f64() / hand_time.as_secs_f64()
