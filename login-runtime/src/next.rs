@@ -173,3 +173,41 @@ pub fn safe_next(_req: &HttpRequest, raw: &str) -> Option<String> {
     }
     Some(target.to_owned())
 }
+
+/// [`safe_next`], plus absolute URLs on the listed origins (spec/next-url.md, rule 7): for apps
+/// whose login sends users on to a sibling site. Origins are compared exactly — scheme, host and
+/// port — as in `https://docs.example` or `http://localhost:3000`; an entry that does not parse
+/// as an origin matches nothing.
+///
+/// ```
+/// # use actix_web::test::TestRequest;
+/// use login_runtime::safe_next_with;
+/// let req = TestRequest::default().to_http_request();
+/// let allowed = ["https://docs.example"];
+/// assert_eq!(safe_next_with(&req, "https://docs.example/a?b=c", &allowed).as_deref(), Some("https://docs.example/a?b=c"));
+/// assert_eq!(safe_next_with(&req, "https://docs.example.evil/", &allowed), None);
+/// assert_eq!(safe_next_with(&req, "http://docs.example/", &allowed), None);
+/// assert_eq!(safe_next_with(&req, "/local", &allowed).as_deref(), Some("/local"));
+/// ```
+pub fn safe_next_with(req: &HttpRequest, raw: &str, allowed_origins: &[&str]) -> Option<String> {
+    if let Some(local) = safe_next(req, raw) {
+        return Some(local);
+    }
+    if raw.len() > MAX_NEXT_LEN || raw.contains(|c: char| c.is_ascii_control() || c == '\\') {
+        return None;
+    }
+    let url = Url::parse(raw).ok()?;
+    if !matches!(url.scheme(), "http" | "https")
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return None;
+    }
+    let origin = url.origin();
+    let allowed = allowed_origins
+        .iter()
+        .filter_map(|allowed| Url::parse(allowed).ok())
+        .any(|allowed| allowed.origin() == origin);
+    let target = String::from(url);
+    (allowed && target.len() <= MAX_NEXT_LEN).then_some(target)
+}
