@@ -113,7 +113,7 @@ pub use crate::login::{
     logout_user, take_next, update_session_auth_hash,
 };
 pub use crate::manager::{LoginManager, LoginMiddleware};
-pub use crate::next::{login_url, make_next_param, safe_next};
+pub use crate::next::{login_url, make_next_param, safe_next, safe_next_with};
 pub use crate::protection::SessionProtection;
 pub use crate::remember::RememberMe;
 pub use crate::require::{RequireLogin, RequireLoginMiddleware};
