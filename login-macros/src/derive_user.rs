@@ -1,10 +1,15 @@
 //! `#[derive(UserMixin)]`: parse `#[user(..)]` attributes → lift the struct into a model →
 //! validate → generate the impl (or, on error, a stub impl so uses elsewhere do not cascade).
+//!
+//! Field types are checked where they are used: the generated methods call
+//! `__private::{id_to_string, active_flag, auth_hash}` with the field's type as the turbofish
+//! argument, so a field of the wrong type is reported on that type, in the user's struct.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Field, Ident, Member, Path, Type};
+use quote::{ToTokens, quote};
+use syn::parse::ParseStream;
+use syn::parse::discouraged::Speculative;
+use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Member, Path, Token, Type};
 
 use crate::common::{self, Errors};
 
@@ -16,9 +21,18 @@ const FIELD_KEYS: &[&str] = &["id", "active", "auth_hash"];
 struct Model<'a> {
     anonymous: Option<Type>,
     krate: Option<Path>,
-    id: Option<(Member, &'a Field)>,
-    active: Option<(Member, &'a Field)>,
-    auth_hash: Option<(Member, &'a Field)>,
+    id: Option<Marked<'a>>,
+    active: Option<Marked<'a>>,
+    auth_hash: Option<Marked<'a>>,
+    /// `#[user(id)]` and friends were put on the struct: already reported, so a missing id
+    /// is not reported again.
+    misplaced_field_key: bool,
+}
+
+/// A field and how to reach it (`self.name` or `self.0`).
+struct Marked<'a> {
+    member: Member,
+    field: &'a Field,
 }
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
@@ -29,32 +43,39 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let model = lift(&input, &mut errors);
     let krate = common::runtime_path(model.krate.as_ref());
-    if errors.is_empty() {
-        generate(&input, &model, &krate)
-    } else {
-        let errors = errors.to_compile_errors();
-        let stub = stub(&input, &krate);
-        quote!(#errors #stub)
+    match &model.id {
+        Some(id) if errors.is_empty() => generate(&input, &model, id, &krate),
+        _ => {
+            let errors = errors.to_compile_errors();
+            let stub = stub(&input, &krate);
+            quote!(#errors #stub)
+        }
     }
 }
 
 fn lift<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Model<'a> {
     let mut model = Model::default();
     parse_struct_attrs(input, &mut model, errors);
+    let name = &input.ident;
     let fields = match &input.data {
         Data::Struct(data) => &data.fields,
         Data::Enum(data) => {
-            errors.push(syn::Error::new(
-                data.enum_token.span,
-                "`UserMixin` can only be derived for a struct; a user is one record with one id",
-            ));
+            let enum_token = data.enum_token;
+            errors.spanned(
+                quote!(#enum_token #name),
+                format!(
+                    "`UserMixin` can only be derived for a struct: a user is one record with one \
+                     id; make `{name}` a struct, or put the enum in a field of one"
+                ),
+            );
             return model;
         }
         Data::Union(data) => {
-            errors.push(syn::Error::new(
-                data.union_token.span,
-                "`UserMixin` can only be derived for a struct, not a union",
-            ));
+            let union_token = data.union_token;
+            errors.spanned(
+                quote!(#union_token #name),
+                format!("`UserMixin` can only be derived for a struct; make `{name}` a struct"),
+            );
             return model;
         }
     };
@@ -65,24 +86,36 @@ fn lift<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Model<'a> {
             .map_or_else(|| Member::from(index), Member::Named);
         parse_field_attrs(field, &member, &mut model, errors);
     }
-    if model.id.is_none() {
-        let named_id = fields
-            .iter()
-            .find(|field| field.ident.as_ref().is_some_and(|ident| ident == "id"));
-        match named_id {
-            Some(field) => {
-                model.id = Some((Member::Named(Ident::new("id", Span::call_site())), field))
-            }
-            None => errors.push(syn::Error::new(
-                input.ident.span(),
-                format!(
-                    "`{}` has no user id; add a field named `id` or mark one with `#[user(id)]`",
-                    input.ident
-                ),
-            )),
-        }
-    }
+    validate_id(name, fields, &mut model, errors);
     model
+}
+
+/// The id is the field marked `#[user(id)]`, else the field named `id`.
+fn validate_id<'a>(name: &Ident, fields: &'a Fields, model: &mut Model<'a>, errors: &mut Errors) {
+    if model.id.is_some() {
+        return;
+    }
+    let named_id = fields
+        .iter()
+        .find(|field| field.ident.as_ref().is_some_and(|ident| ident == "id"));
+    match named_id {
+        Some(field) => {
+            let member = Member::Named(Ident::new("id", Span::call_site()));
+            model.id = Some(Marked { member, field });
+        }
+        None if model.misplaced_field_key => {}
+        None if matches!(fields, Fields::Unnamed(_)) => errors.spanned(
+            name,
+            format!("`{name}` has no user id; mark the id field with `#[user(id)]`"),
+        ),
+        None => errors.spanned(
+            name,
+            format!(
+                "`{name}` has no user id; add a field named `id`, or mark the field that \
+                 identifies the user with `#[user(id)]`"
+            ),
+        ),
+    }
 }
 
 fn parse_struct_attrs(input: &DeriveInput, model: &mut Model<'_>, errors: &mut Errors) {
@@ -94,36 +127,85 @@ fn parse_struct_attrs(input: &DeriveInput, model: &mut Model<'_>, errors: &mut E
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("anonymous") {
                 // #[user(anonymous = Guest)]
-                let ty: Type = meta
-                    .value()?
-                    .parse()
-                    .map_err(|_| meta.error("expected a type: `#[user(anonymous = Guest)]`"))?;
-                if model.anonymous.replace(ty).is_some() {
+                if let Some(ty) = parse_anonymous(meta.input, &meta.path, errors)?
+                    && model.anonymous.replace(ty).is_some()
+                {
                     errors.push(meta.error("duplicate `anonymous`; remove this one"));
                 }
-                Ok(())
             } else if meta.path.is_ident("crate") {
                 // #[user(crate = "path::to::login_runtime")]
-                let path = common::parse_crate_path(meta.value()?)?;
-                if model.krate.replace(path).is_some() {
-                    errors.push(meta.error("duplicate `crate`; remove this one"));
-                }
-                Ok(())
+                common::parse_crate_arg(&meta, &mut model.krate, errors)?;
             } else {
                 let name = common::path_to_string(&meta.path);
-                let mut message =
-                    common::unknown_argument("struct-level `#[user]`", &name, STRUCT_KEYS);
-                if FIELD_KEYS.contains(&name.as_str()) {
-                    message = format!("`#[user({name})]` belongs on a field, not on the struct");
-                }
+                let message = if FIELD_KEYS.contains(&name.as_str()) {
+                    model.misplaced_field_key = true;
+                    format!(
+                        "`#[user({name})]` belongs on a field, not on the struct; move it onto \
+                         the field it marks"
+                    )
+                } else {
+                    let takes = "on a struct it takes `anonymous = Type` and `crate = \"..\"`";
+                    common::unknown_argument("`#[user(..)]`", &name, STRUCT_KEYS, takes)
+                };
                 errors.push(meta.error(message));
-                common::skip_value(meta.input)
+                common::take_value(meta.input)?;
             }
+            Ok(())
         });
         if let Err(error) = result {
             errors.push(error);
         }
     }
+}
+
+/// `= Type`; anything else is reported on the guilty tokens and skipped.
+fn parse_anonymous(
+    input: ParseStream<'_>,
+    key: &Path,
+    errors: &mut Errors,
+) -> syn::Result<Option<Type>> {
+    let example = "`#[user(anonymous = Guest)]`";
+    if !input.peek(Token![=]) {
+        let value = common::take_value(input)?;
+        let tokens = if value.is_empty() {
+            key.to_token_stream()
+        } else {
+            value
+        };
+        errors.spanned(
+            tokens,
+            format!("`anonymous` takes the type of the anonymous visitor; write {example}"),
+        );
+        return Ok(None);
+    }
+    input.parse::<Token![=]>()?;
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        errors.spanned(
+            &lit,
+            format!(
+                "write the type without quotes: `#[user(anonymous = {})]`",
+                lit.value()
+            ),
+        );
+        return Ok(None);
+    }
+    let fork = input.fork();
+    if let Ok(ty) = fork.parse::<Type>()
+        && (fork.is_empty() || fork.peek(Token![,]))
+    {
+        input.advance_to(&fork);
+        return Ok(Some(ty));
+    }
+    let mut value = TokenStream::new();
+    while !input.is_empty() && !input.peek(Token![,]) {
+        value.extend([input.parse::<proc_macro2::TokenTree>()?]);
+    }
+    errors.spanned(
+        value,
+        format!("expected the anonymous visitor's type, like {example}"),
+    );
+    Ok(None)
 }
 
 fn parse_field_attrs<'a>(
@@ -150,22 +232,22 @@ fn parse_field_attrs<'a>(
                 let message = if STRUCT_KEYS.contains(&name.as_str()) {
                     format!("`#[user({name} = ..)]` belongs on the struct, not on a field")
                 } else {
-                    common::unknown_argument("field-level `#[user]`", &name, FIELD_KEYS)
+                    let takes = "on a field it takes `id`, `active` or `auth_hash`";
+                    common::unknown_argument("`#[user(..)]`", &name, FIELD_KEYS, takes)
                 };
                 errors.push(meta.error(message));
-                return common::skip_value(meta.input);
+                return common::take_value(meta.input).map(drop);
             };
             let key = common::path_to_string(&meta.path);
-            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
-                errors.push(meta.error(format!("`{key}` takes no value; write `#[user({key})]`")));
-                return common::skip_value(meta.input);
-            }
+            // A value is reported, but the field still counts as marked: the intent is clear.
+            common::reject_value(&meta, &format!("#[user({key})]"), errors)?;
             if slot.is_some() {
                 errors.push(meta.error(format!(
-                    "`#[user({key})]` is on two fields; a user has exactly one, remove this one"
+                    "a second `#[user({key})]`; a user has one {key} field, remove this one"
                 )));
             } else {
-                *slot = Some((member.clone(), field));
+                let member = member.clone();
+                *slot = Some(Marked { member, field });
             }
             Ok(())
         });
@@ -175,29 +257,60 @@ fn parse_field_attrs<'a>(
     }
 }
 
-fn generate(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream) -> TokenStream {
-    let header = impl_header(input, krate);
-    let anonymous = anonymous_type(model, krate);
-    let Some((id, _)) = &model.id else {
-        return stub(input, krate);
+fn generate(
+    input: &DeriveInput,
+    model: &Model<'_>,
+    id: &Marked<'_>,
+    krate: &TokenStream,
+) -> TokenStream {
+    let private = quote!(#krate::__private);
+    // A field whose type mentions a type parameter cannot be checked once for all; its
+    // requirement becomes a bound of the impl, checked where the type is used.
+    let params: Vec<&Ident> = input
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
+    let mut bounds = Vec::new();
+    let mut bound = |marked: &Marked<'_>, check: &str| {
+        let ty = &marked.field.ty;
+        if common::mentions_any(ty, &params) {
+            let check = Ident::new(check, Span::call_site());
+            bounds.push(quote!(#ty: #private::#check,));
+        }
     };
-    let is_active = model.active.as_ref().map(|(member, field)| {
-        // Spanned at the field, so a non-`bool` field is reported there.
-        let value = quote_spanned!(field.ty.span()=> self.#member);
+    bound(id, "IdField");
+    model
+        .active
+        .iter()
+        .for_each(|marked| bound(marked, "ActiveField"));
+    model
+        .auth_hash
+        .iter()
+        .for_each(|marked| bound(marked, "AuthHashField"));
+
+    let header = impl_header(input, krate, &bounds);
+    let anonymous = match &model.anonymous {
+        Some(ty) => ty.to_token_stream(),
+        None => quote!(#krate::AnonymousUser),
+    };
+    let Marked { member, field } = id;
+    let id_ty = &field.ty;
+    let is_active = model.active.as_ref().map(|Marked { member, field }| {
+        let ty = &field.ty;
         quote! {
-            fn is_active(&self) -> bool {
-                let active: bool = #value;
-                active
+            fn is_active(&self) -> ::core::primitive::bool {
+                #private::active_flag::<#ty>(&self.#member)
             }
         }
     });
-    let auth_hash = model.auth_hash.as_ref().map(|(member, field)| {
-        let bytes = quote_spanned! {field.ty.span()=>
-            ::core::convert::AsRef::<[::core::primitive::u8]>::as_ref(&self.#member)
-        };
+    let auth_hash = model.auth_hash.as_ref().map(|Marked { member, field }| {
+        let ty = &field.ty;
         quote! {
-            fn session_auth_hash(&self) -> ::core::option::Option<::std::vec::Vec<::core::primitive::u8>> {
-                ::core::option::Option::Some(::std::borrow::ToOwned::to_owned(#bytes))
+            fn session_auth_hash(
+                &self,
+            ) -> ::core::option::Option<::std::vec::Vec<::core::primitive::u8>> {
+                #private::auth_hash::<#ty>(&self.#member)
             }
         }
     });
@@ -207,7 +320,7 @@ fn generate(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream) -> Toke
             type Anonymous = #anonymous;
 
             fn get_id(&self) -> ::std::string::String {
-                ::std::string::ToString::to_string(&self.#id)
+                #private::id_to_string::<#id_ty>(&self.#member)
             }
 
             #is_active
@@ -218,7 +331,7 @@ fn generate(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream) -> Toke
 
 /// Emitted beside the errors so code using the type does not pile up "not `UserMixin`" errors.
 fn stub(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
-    let header = impl_header(input, krate);
+    let header = impl_header(input, krate, &[]);
     quote! {
         #[automatically_derived]
         #header {
@@ -230,7 +343,7 @@ fn stub(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
     }
 }
 
-fn impl_header(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
+fn impl_header(input: &DeriveInput, krate: &TokenStream, bounds: &[TokenStream]) -> TokenStream {
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // `UserMixin: 'static`, so every type parameter must be too.
@@ -238,19 +351,11 @@ fn impl_header(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
         let ident = &param.ident;
         quote!(#ident: 'static,)
     });
-    let predicates = where_clause.map(|clause| {
-        let predicates = &clause.predicates;
-        quote!(#predicates,)
-    });
+    let predicates = where_clause
+        .into_iter()
+        .flat_map(|clause| clause.predicates.iter());
     quote! {
         impl #impl_generics #krate::UserMixin for #name #ty_generics
-        where #predicates #(#statics)*
-    }
-}
-
-fn anonymous_type(model: &Model<'_>, krate: &TokenStream) -> TokenStream {
-    match &model.anonymous {
-        Some(ty) => quote!(#ty),
-        None => quote!(#krate::AnonymousUser),
+        where #(#predicates,)* #(#statics)* #(#bounds)*
     }
 }

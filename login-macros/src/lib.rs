@@ -5,7 +5,9 @@
 
 mod common;
 mod derive_user;
+mod loader;
 mod login_required;
+mod request_loader;
 mod user_loader;
 
 use proc_macro::TokenStream;
@@ -84,6 +86,17 @@ pub fn login_required(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn user_loader(args: TokenStream, input: TokenStream) -> TokenStream {
     user_loader::expand(args.into(), input.into()).into()
+}
+
+/// Marks the async fn that loads a user from the request alone: an API key, a bearer token.
+///
+/// Every parameter is an actix extractor (`HttpRequest`, `web::Data<_>`, ...); there is no id.
+/// It returns `Option<User>`, or `Result<Option<User>, E>` with `E: Into<actix_web::Error>`.
+/// Enable it with `LoginManager::request_loader()`: a request with no logged-in session user
+/// then asks it. Such a user is never written to the session. One request loader per user type.
+#[proc_macro_attribute]
+pub fn request_loader(args: TokenStream, input: TokenStream) -> TokenStream {
+    request_loader::expand(args.into(), input.into()).into()
 }
 
 /// Implements `UserMixin` for a struct.

@@ -1,19 +1,26 @@
-//! `#[login_required]`: parse arguments → validate the handler → rewrite its parameters.
+//! `#[login_required]`: parse arguments → lift the item into a handler → validate → rewrite
+//! its parameters.
 //!
 //! The handler's extractors are moved into one `LoginRequired<(A, B, ..), FRESH>` extractor
 //! that checks the login before extracting them. A guard added beside them would not do:
 //! actix polls a handler's extractors together, so a failing `web::Json` could answer 400
 //! before the login check answered 401, and would read an anonymous request's body.
+//!
+//! Whatever is wrong, the handler is still emitted (rewritten whenever that is sound), so the
+//! routes that register it type-check and the only error is the one that names the mistake.
 
-use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
 use syn::parse::Parser;
-use syn::{FnArg, ItemFn, Path};
+use syn::{FnArg, Item, ItemFn, Path};
 
 use crate::common::{self, Errors};
 
 /// actix-web implements `FromRequest` for tuples of up to 16 extractors.
 const MAX_EXTRACTORS: usize = 16;
+
+const ATTR: &str = "`#[login_required]`";
+const ARGS: &[&str] = &["fresh", "crate"];
 
 #[derive(Default)]
 struct Args {
@@ -21,29 +28,32 @@ struct Args {
     krate: Option<Path>,
 }
 
+/// What validation leaves possible.
+#[derive(PartialEq)]
+enum Emit {
+    /// Rewrite the handler (made `async` if it was not): what the user meant.
+    Rewritten,
+    /// Emit the handler as written: it cannot be a guarded handler (a `self` receiver), or a
+    /// second `#[login_required]` below this one will rewrite it.
+    AsWritten,
+}
+
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = parse_args(args, &mut errors);
-    let Ok(mut handler) = syn::parse2::<ItemFn>(input.clone()) else {
-        let error = syn::Error::new(
-            Span::call_site(),
-            "`#[login_required]` goes on an `async fn` handler; to guard every route of a scope, \
-             wrap the scope with a login check instead",
-        );
-        errors.push(error);
-        return quote!(#input)
-            .into_iter()
-            .chain(errors.to_compile_errors())
-            .collect();
+    let mut handler = match lift(input) {
+        Ok(handler) => handler,
+        Err((input, error)) => {
+            errors.push(error);
+            let errors = errors.to_compile_errors();
+            return quote!(#input #errors);
+        }
     };
-    validate(&handler, &mut errors);
-    if !errors.is_empty() {
-        // Still emit the handler untouched, so the rest of the crate type-checks and IDEs work.
-        let errors = errors.to_compile_errors();
-        return quote!(#handler #errors);
+    if validate(&handler, &mut errors) == Emit::Rewritten {
+        rewrite(&mut handler, &args);
     }
-    rewrite(&mut handler, &args);
-    quote!(#handler)
+    let errors = errors.to_compile_errors();
+    quote!(#handler #errors)
 }
 
 fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
@@ -52,9 +62,8 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("fresh") {
             // #[login_required(fresh)]
-            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
-                errors.push(meta.error("`fresh` takes no value; write `#[login_required(fresh)]`"));
-                return common::skip_value(meta.input);
+            if common::reject_value(&meta, "#[login_required(fresh)]", errors)? {
+                return Ok(());
             }
             if fresh_seen {
                 errors.push(meta.error("duplicate argument `fresh`; remove this one"));
@@ -63,18 +72,12 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
             parsed.fresh = true;
         } else if meta.path.is_ident("crate") {
             // #[login_required(crate = "path::to::login_runtime")]
-            if parsed.krate.is_some() {
-                errors.push(meta.error("duplicate argument `crate`; remove this one"));
-            }
-            parsed.krate = Some(common::parse_crate_path(meta.value()?)?);
+            common::parse_crate_arg(&meta, &mut parsed.krate, errors)?;
         } else {
             let name = common::path_to_string(&meta.path);
-            errors.push(meta.error(common::unknown_argument(
-                "`#[login_required]`",
-                &name,
-                &["fresh", "crate"],
-            )));
-            return common::skip_value(meta.input);
+            let takes = "its arguments are `fresh` and `crate = \"..\"`";
+            errors.push(meta.error(common::unknown_argument(ATTR, &name, ARGS, takes)));
+            common::take_value(meta.input)?;
         }
         Ok(())
     });
@@ -84,47 +87,97 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
     parsed
 }
 
-fn validate(handler: &ItemFn, errors: &mut Errors) {
-    let sig = &handler.sig;
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
-            sig.fn_token.span,
+/// The handler, or the input unchanged with the error that says where the attribute goes.
+fn lift(input: TokenStream) -> Result<ItemFn, (TokenStream, syn::Error)> {
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Fn(handler)) => return Ok(handler),
+        Ok(item) => item,
+        Err(_) => {
+            let message = format!("{ATTR} goes on an `async fn` handler");
+            return Err((
+                input,
+                syn::Error::new(proc_macro2::Span::call_site(), message),
+            ));
+        }
+    };
+    if let Item::Impl(syn::ItemImpl {
+        impl_token,
+        self_ty,
+        ..
+    }) = &item
+    {
+        let error = syn::Error::new_spanned(
+            quote!(#impl_token #self_ty),
             format!(
-                "`#[login_required]` needs an `async fn`; write `async fn {}(..)`",
+                "{ATTR} goes on each `async fn` handler, not on an `impl` block; move it onto \
+                 the handlers inside"
+            ),
+        );
+        return Err((input, error));
+    }
+    let (head, what) = common::item_head(&item);
+    let message = format!(
+        "{ATTR} goes on an `async fn` handler, not on {what}; to guard every route of a scope, \
+         wrap it: `web::scope(\"/admin\").wrap(RequireLogin::new())`"
+    );
+    Err((input, syn::Error::new_spanned(head, message)))
+}
+
+fn validate(handler: &ItemFn, errors: &mut Errors) -> Emit {
+    let sig = &handler.sig;
+    let mut emit = Emit::Rewritten;
+    if sig.asyncness.is_none() {
+        errors.spanned(
+            sig.fn_token,
+            format!(
+                "{ATTR} needs an `async fn` handler; write `async fn {}`",
                 sig.ident
             ),
-        ));
+        );
     }
     if let Some(receiver) = sig.receiver() {
-        errors.push(syn::Error::new_spanned(
+        errors.spanned(
             receiver,
-            "`#[login_required]` cannot guard a method that takes `self`; actix handlers are \
-             free fns or associated fns without a receiver",
-        ));
+            format!(
+                "{ATTR} cannot guard a method that takes `self`: actix-web calls handlers \
+                 without a receiver; remove `{}` and take shared state as `web::Data<T>`",
+                common::tokens_to_string(receiver)
+            ),
+        );
+        emit = Emit::AsWritten;
     }
     for attr in &handler.attrs {
-        if attr
-            .path()
+        let path = attr.path();
+        if path
             .segments
             .last()
-            .is_some_and(|segment| segment.ident == "login_required")
+            .is_some_and(|last| last.ident == "login_required")
         {
-            errors.push(syn::Error::new_spanned(
+            errors.spanned(
                 attr,
-                "`#[login_required]` is applied twice to this handler; remove this one \
-                 (`#[login_required(fresh)]` already implies a login)",
-            ));
+                format!(
+                    "{ATTR} is applied twice to `{}`; remove this one (`#[login_required(fresh)]` \
+                     alone also requires a login)",
+                    sig.ident
+                ),
+            );
+            // The one below still expands, and guards the handler once.
+            emit = Emit::AsWritten;
         }
     }
     if let Some(extra) = sig.inputs.iter().nth(MAX_EXTRACTORS) {
-        errors.push(syn::Error::new_spanned(
+        errors.spanned(
             extra,
             format!(
-                "an actix-web handler takes at most {MAX_EXTRACTORS} extractors; group some of \
-                 them in a tuple or in a struct that implements `FromRequest`"
+                "`{}` has {} extractors, and an actix-web handler takes at most \
+                 {MAX_EXTRACTORS}; group some in a tuple, like `(a, b): (web::Query<A>, \
+                 web::Json<B>)`, or in a struct that implements `FromRequest`",
+                sig.ident,
+                sig.inputs.len(),
             ),
-        ));
+        );
     }
+    emit
 }
 
 fn rewrite(handler: &mut ItemFn, args: &Args) {
@@ -140,6 +193,21 @@ fn rewrite(handler: &mut ItemFn, args: &Args) {
             FnArg::Receiver(_) => None,
         })
         .unzip();
+    // Past the limit (already reported), nest the extractors in tuples of at most 16, so the
+    // handler still registers and the limit is the only error.
+    let (pats, tys) = if tys.len() > MAX_EXTRACTORS {
+        let pats = pats
+            .chunks(MAX_EXTRACTORS)
+            .map(|chunk| quote!((#(#chunk,)*)));
+        let tys = tys
+            .chunks(MAX_EXTRACTORS)
+            .map(|chunk| quote!((#(#chunk,)*)));
+        (pats.collect(), tys.collect())
+    } else {
+        let pats = pats.iter().map(ToTokens::to_token_stream);
+        let tys = tys.iter().map(ToTokens::to_token_stream);
+        (pats.collect::<Vec<_>>(), tys.collect::<Vec<_>>())
+    };
     let guard_param: FnArg = syn::parse_quote! {
         #guard: #krate::__private::LoginRequired<(#(#tys,)*), #fresh>
     };
@@ -147,5 +215,10 @@ fn rewrite(handler: &mut ItemFn, args: &Args) {
         let (#(#pats,)*) = #krate::__private::LoginRequired::into_inner(#guard);
     };
     handler.sig.inputs = std::iter::once(guard_param).collect();
+    // A sync handler was reported; emitting it async lets its routes type-check meanwhile.
+    handler
+        .sig
+        .asyncness
+        .get_or_insert_with(|| syn::Token![async](handler.sig.fn_token.span));
     handler.block.stmts.insert(0, unpack);
 }

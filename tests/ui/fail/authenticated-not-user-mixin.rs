@@ -1,0 +1,14 @@
+use actix_web::{App, web};
+use login_runtime::Authenticated;
+
+struct Visitor {
+    id: u64,
+}
+
+async fn index(user: Authenticated<Visitor>) -> String {
+    user.id.to_string()
+}
+
+fn main() {
+    let _app = App::new().route("/", web::get().to(index));
+}

@@ -1,0 +1,9 @@
+use login_runtime::UserMixin;
+
+#[derive(UserMixin)]
+#[user(id)]
+struct User {
+    email: String,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use login_runtime::UserMixin;
+
+struct AccountNumber(u64);
+
+#[derive(UserMixin)]
+struct User {
+    id: AccountNumber,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use login_runtime::UserMixin;
+
+#[derive(UserMixin)]
+struct User {
+    #[user(id = true)]
+    email: String,
+}
+
+fn main() {}

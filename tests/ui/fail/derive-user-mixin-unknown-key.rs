@@ -1,0 +1,10 @@
+use login_runtime::UserMixin;
+
+#[derive(UserMixin)]
+struct User {
+    id: u64,
+    #[user(activ)]
+    enabled: bool,
+}
+
+fn main() {}

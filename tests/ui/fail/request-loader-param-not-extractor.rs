@@ -1,0 +1,29 @@
+use actix_web::{App, HttpRequest};
+use login_runtime::{LoginManager, UserMixin, request_loader, user_loader};
+
+#[derive(Clone, UserMixin)]
+struct User {
+    id: u64,
+}
+
+#[user_loader]
+async fn load_user(id: u64) -> Option<User> {
+    Some(User { id })
+}
+
+fn token(req: &HttpRequest) -> Option<u64> {
+    req.headers().get("x-api-key")?.to_str().ok()?.parse().ok()
+}
+
+struct Keys(Vec<(String, u64)>);
+
+#[request_loader]
+async fn from_api_key(req: HttpRequest, keys: Keys) -> Option<User> {
+    let key = req.headers().get("x-api-key")?.to_str().ok()?;
+    let (_, id) = keys.0.into_iter().find(|(known, _)| known == key)?;
+    Some(User { id })
+}
+
+fn main() {
+    let _app = App::new().wrap(LoginManager::<User>::new().request_loader());
+}
