@@ -67,10 +67,12 @@ pub(crate) fn parse_crate_arg(
 fn parse_crate_path(value: ParseStream<'_>) -> syn::Result<Path> {
     let lit: LitStr = value.parse()?;
     lit.parse::<Path>().map_err(|_| {
-        syn::Error::new(
-            lit.span(),
-            "expected the path login-runtime is renamed to, like `crate = \"my_login\"`",
-        )
+        let message = format!(
+            "`{}` is not a path; write the name login-runtime has in your `Cargo.toml`, like \
+             `crate = \"my_login\"`",
+            lit.value()
+        );
+        syn::Error::new(lit.span(), message)
     })
 }
 

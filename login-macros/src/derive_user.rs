@@ -243,7 +243,7 @@ fn parse_field_attrs<'a>(
             common::reject_value(&meta, &format!("#[user({key})]"), errors)?;
             if slot.is_some() {
                 errors.push(meta.error(format!(
-                    "a second `#[user({key})]`; a user has one {key} field, remove this one"
+                    "a second `#[user({key})]`: a user has one {key} field; remove this one"
                 )));
             } else {
                 let member = member.clone();
@@ -357,5 +357,29 @@ fn impl_header(input: &DeriveInput, krate: &TokenStream, bounds: &[TokenStream])
     quote! {
         impl #impl_generics #krate::UserMixin for #name #ty_generics
         where #(#predicates,)* #(#statics)* #(#bounds)*
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    // A renamed dependency is only reachable through the given path: no generated path may
+    // name `login_runtime` itself, in the real impl or in the stub.
+    #[test]
+    fn every_generated_path_goes_through_crate() {
+        let valid = quote! {
+            #[user(crate = "auth")]
+            struct User { id: u64, #[user(active)] on: bool, #[user(auth_hash)] hash: String }
+        };
+        let invalid = quote! {
+            #[user(crate = "auth")]
+            struct User { name: String }
+        };
+        for input in [valid, invalid] {
+            let output = super::expand(input).to_string();
+            assert!(!output.contains("login_runtime"), "{output}");
+            assert!(output.contains("auth :: UserMixin"), "{output}");
+        }
     }
 }

@@ -19,8 +19,9 @@ use proc_macro::TokenStream;
 /// other extractor of the handler, so a body extractor never reads an anonymous request's body.
 /// Methods in `LoginManager::exempt_methods` (default `OPTIONS`) pass unchecked.
 ///
-/// Works above or below `#[get(..)]` and friends, on free and associated fns, with generics and
-/// where-clauses. It needs no user type.
+/// Works above or below `#[get(..)]`, `#[post(..)]` and `#[routes]`, on free fns and on
+/// associated fns (`web::to(Pages::settings)`), with generics and where-clauses; doc comments
+/// and other attributes stay on the handler. It needs no user type.
 ///
 /// ```
 /// use actix_web::{get, web};
@@ -40,12 +41,18 @@ use proc_macro::TokenStream;
 ///
 /// Arguments: `fresh`; `crate = "path"` when login-runtime is renamed in `Cargo.toml`.
 ///
-/// The attribute rewrites the handler's parameters into one guard extractor, so the function's
-/// Rust signature changes; call the route, not the function.
+/// The attribute moves the handler's parameters into one guard extractor, so the fn's Rust
+/// signature changes: register it as a route, do not call it. Like any actix-web handler it
+/// takes at most 16 extractors; group more in a tuple. Guarding a whole `web::scope` is
+/// `RequireLogin`'s job.
+///
+/// The handler must be an `async fn`:
 ///
 /// ```compile_fail
-/// #[login_runtime::login_required] // error: `#[login_required]` needs an `async fn`
-/// fn settings() -> &'static str { "" }
+/// #[login_runtime::login_required] // error: `#[login_required]` needs an `async fn` handler
+/// fn settings() -> &'static str {
+///     "only for logged-in users"
+/// }
 /// ```
 ///
 /// [`LoginManager`]: https://docs.rs/login-runtime/latest/login_runtime/struct.LoginManager.html
@@ -60,7 +67,8 @@ pub fn login_required(args: TokenStream, input: TokenStream) -> TokenStream {
 /// in its canonical form (`"01"` is not user `1`); an id that does not parse means "no user".
 /// Every further parameter is an actix extractor (`web::Data<_>`, `HttpRequest`, ...). It
 /// returns `Option<User>`, or `Result<Option<User>, E>` with `E: Into<actix_web::Error>`; an
-/// `Err` answers 500 with an opaque body and is logged. One loader per user type.
+/// `Err` answers 500 with an opaque body and is logged. The macro implements `UserLoader` for
+/// `User`; the fn stays callable as written.
 ///
 /// ```
 /// use actix_web::web;
@@ -75,13 +83,18 @@ pub fn login_required(args: TokenStream, input: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
-/// The fn stays callable as written.
+/// One loader per user type: a second one for the same type is a compile error. Argument:
+/// `crate = "path"` when login-runtime is renamed in `Cargo.toml`.
+///
+/// `None` is how a loader says "no such user", so the return type is an `Option`:
 ///
 /// ```compile_fail
 /// # use login_runtime::{UserMixin, user_loader};
 /// # #[derive(UserMixin)] struct User { id: u64 }
-/// #[user_loader] // error: a user loader takes the id as its first parameter
-/// async fn load_user() -> Option<User> { None }
+/// #[user_loader] // error: a user loader returns `Option<User>` or `Result<Option<User>, E>`
+/// async fn load_user(id: u64) -> User {
+///     User { id }
+/// }
 /// ```
 #[proc_macro_attribute]
 pub fn user_loader(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -92,8 +105,28 @@ pub fn user_loader(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// Every parameter is an actix extractor (`HttpRequest`, `web::Data<_>`, ...); there is no id.
 /// It returns `Option<User>`, or `Result<Option<User>, E>` with `E: Into<actix_web::Error>`.
-/// Enable it with `LoginManager::request_loader()`: a request with no logged-in session user
-/// then asks it. Such a user is never written to the session. One request loader per user type.
+/// The macro implements `RequestLoader` for `User`; enable it with
+/// `LoginManager::request_loader()`, and a request whose session holds no user asks it. Such a
+/// user is never written to the session. The fn stays callable as written.
+///
+/// ```
+/// use actix_web::{HttpRequest, web};
+/// use login_runtime::{UserMixin, request_loader};
+///
+/// #[derive(Clone, UserMixin)]
+/// struct User { id: u64 }
+///
+/// struct ApiKeys(Vec<(String, User)>);
+///
+/// #[request_loader]
+/// async fn from_api_key(req: HttpRequest, keys: web::Data<ApiKeys>) -> Option<User> {
+///     let key = req.headers().get("x-api-key")?.to_str().ok()?;
+///     keys.0.iter().find(|(known, _)| known == key).map(|(_, user)| user.clone())
+/// }
+/// ```
+///
+/// One request loader per user type. Argument: `crate = "path"` when login-runtime is renamed
+/// in `Cargo.toml`.
 #[proc_macro_attribute]
 pub fn request_loader(args: TokenStream, input: TokenStream) -> TokenStream {
     request_loader::expand(args.into(), input.into()).into()
@@ -104,9 +137,11 @@ pub fn request_loader(args: TokenStream, input: TokenStream) -> TokenStream {
 /// - the id: the field marked `#[user(id)]`, else the field named `id` (any `Display` type);
 /// - `#[user(active)]` on a `bool` field drives `is_active` (default: always active);
 /// - `#[user(auth_hash)]` on a field whose bytes (`AsRef<[u8]>`, e.g. the password hash) feed
-///   `session_auth_hash`;
+///   `session_auth_hash`: change them and the user's other sessions end;
 /// - `#[user(anonymous = Guest)]` on the struct picks the anonymous type (default
-///   `AnonymousUser`); `#[user(crate = "path")]` for a renamed dependency.
+///   `AnonymousUser`); `#[user(crate = "path")]` when login-runtime is renamed in `Cargo.toml`.
+///
+/// Generic structs and tuple structs work too.
 ///
 /// ```
 /// use login_runtime::UserMixin;
@@ -117,12 +152,18 @@ pub fn request_loader(args: TokenStream, input: TokenStream) -> TokenStream {
 ///     email: String,
 ///     #[user(active)]
 ///     enabled: bool,
+///     #[user(auth_hash)]
+///     password_hash: String,
 /// }
 /// ```
 ///
+/// A user type needs an id, which is what the session stores:
+///
 /// ```compile_fail
-/// #[derive(login_runtime::UserMixin)] // error: no id field
-/// struct User { name: String }
+/// #[derive(login_runtime::UserMixin)] // error: `User` has no user id
+/// struct User {
+///     name: String,
+/// }
 /// ```
 #[proc_macro_derive(UserMixin, attributes(user))]
 pub fn derive_user_mixin(input: TokenStream) -> TokenStream {

@@ -222,3 +222,25 @@ fn rewrite(handler: &mut ItemFn, args: &Args) {
         .get_or_insert_with(|| syn::Token![async](handler.sig.fn_token.span));
     handler.block.stmts.insert(0, unpack);
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    // A renamed dependency is only reachable through the given path: no generated path may
+    // name `login_runtime` itself.
+    #[test]
+    fn every_generated_path_goes_through_crate() {
+        let output = super::expand(
+            quote!(fresh, crate = "auth"),
+            quote!(
+                async fn settings(q: Query) -> String {
+                    q.0
+                }
+            ),
+        )
+        .to_string();
+        assert!(!output.contains("login_runtime"), "{output}");
+        assert!(output.contains("auth :: __private"), "{output}");
+    }
+}

@@ -96,3 +96,25 @@ fn stub(user: &Type, krate: &TokenStream) -> TokenStream {
     };
     loader::impl_trait(&KIND, krate, user, items)
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    // A renamed dependency is only reachable through the given path: no generated path may
+    // name `login_runtime` itself.
+    #[test]
+    fn every_generated_path_goes_through_crate() {
+        let output = super::expand(
+            quote!(crate = "auth"),
+            quote!(
+                async fn load(req: HttpRequest) -> Option<User> {
+                    None
+                }
+            ),
+        )
+        .to_string();
+        assert!(!output.contains("login_runtime"), "{output}");
+        assert!(output.contains("auth :: __private"), "{output}");
+    }
+}

@@ -169,7 +169,9 @@ pub mod __private {
     }
 
     /// Extracts a `#[request_loader]` parameter.
-    pub fn request_loader_param<T: RequestLoaderParam + 'static>(req: &HttpRequest) -> Extracted<T> {
+    pub fn request_loader_param<T: RequestLoaderParam + 'static>(
+        req: &HttpRequest,
+    ) -> Extracted<T> {
         let extract = T::extract(req);
         Box::pin(async move { extract.await.map_err(Into::into) })
     }
@@ -202,7 +204,9 @@ pub mod __private {
     impl<E: Into<actix_web::Error>> LoaderError for E {}
 
     /// Converts what a loader returning `Result<Option<User>, E>` returned.
-    pub fn loader_result<U, E: LoaderError>(result: Result<Option<U>, E>) -> Result<Option<U>, actix_web::Error> {
+    pub fn loader_result<U, E: LoaderError>(
+        result: Result<Option<U>, E>,
+    ) -> Result<Option<U>, actix_web::Error> {
         result.map_err(Into::into)
     }
 

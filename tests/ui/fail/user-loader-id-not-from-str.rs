@@ -1,18 +1,26 @@
+use std::fmt;
+
 use actix_web::App;
 use login_runtime::{LoginManager, UserMixin, user_loader};
 
+/// Displays as `acct-7`, but cannot be parsed back.
 #[derive(Clone, Copy, PartialEq)]
-struct UserId(u64);
+struct AccountId(u64);
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "acct-{}", self.0)
+    }
+}
 
 #[derive(Clone, UserMixin)]
 struct User {
-    #[user(id)]
-    number: u64,
+    id: AccountId,
 }
 
 #[user_loader]
-async fn load_user(id: UserId) -> Option<User> {
-    Some(User { number: id.0 })
+async fn load_user(id: AccountId) -> Option<User> {
+    Some(User { id })
 }
 
 fn main() {
