@@ -128,8 +128,8 @@ pub(crate) fn lift<'a>(kind: &Kind, func: &'a ItemFn, errors: &mut Errors) -> Lo
                 errors.spanned(
                     receiver,
                     format!(
-                        "{} cannot take `{}`: the login manager calls it with the request \
-                         alone; make `{name}` a free `async fn` and take shared state as \
+                        "{} cannot take `{}`: the login manager calls it without a \
+                         receiver; make `{name}` a free `async fn` and take shared state as \
                          `web::Data<T>`",
                         kind.noun,
                         common::tokens_to_string(receiver),
@@ -313,6 +313,27 @@ pub(crate) fn impl_trait(
         impl #krate::#trait_name for #user {
             #items
         }
+    }
+}
+
+/// Puts the generated impl where it can go. Beside a fn that takes `self`, the macro sits in
+/// an `impl` or `trait` block, where an `impl` item is not allowed but a named associated const
+/// may hold one in its body; the stub then still keeps uses of the user type from cascading.
+pub(crate) fn place(loader: &Loader<'_>, generated: TokenStream) -> TokenStream {
+    if !loader.in_impl || generated.is_empty() {
+        return generated;
+    }
+    let name = format_ident!(
+        "__LOGIN_LOADER_{}",
+        loader.func.sig.ident,
+        span = Span::mixed_site()
+    );
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        const #name: () = {
+            #generated
+        };
     }
 }
 

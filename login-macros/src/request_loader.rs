@@ -28,19 +28,14 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let loader = loader::lift(&KIND, &func, &mut errors);
     validate_params(&loader, &mut errors);
-    let generated = match &loader {
-        // In an `impl` block nothing else may be emitted beside the fn.
-        Loader { in_impl: true, .. } => TokenStream::new(),
-        Loader {
-            output: Some(output),
-            ..
-        } if errors.is_empty() => generate(&loader, output, &krate),
-        Loader {
-            user_guess: Some(user),
-            ..
-        } => stub(user, &krate),
-        _ => TokenStream::new(),
+    let generated = match &loader.output {
+        Some(output) if errors.is_empty() => generate(&loader, output, &krate),
+        _ => loader
+            .user_guess
+            .map(|user| stub(user, &krate))
+            .unwrap_or_default(),
     };
+    let generated = loader::place(&loader, generated);
     errors.append(arg_errors);
     let errors = errors.to_compile_errors();
     quote!(#func #generated #errors)

@@ -28,25 +28,14 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let loader = loader::lift(&KIND, &func, &mut errors);
     let id = validate_id(&loader, &mut errors);
-    let generated = match (&loader, id) {
-        // In an `impl` block nothing else may be emitted beside the fn.
-        (Loader { in_impl: true, .. }, _) => TokenStream::new(),
-        (
-            Loader {
-                output: Some(output),
-                ..
-            },
-            Some(id),
-        ) if errors.is_empty() => generate(&loader, output, id, &krate),
-        (
-            Loader {
-                user_guess: Some(user),
-                ..
-            },
-            _,
-        ) => stub(user, &krate),
-        _ => TokenStream::new(),
+    let generated = match (&loader.output, id) {
+        (Some(output), Some(id)) if errors.is_empty() => generate(&loader, output, id, &krate),
+        _ => loader
+            .user_guess
+            .map(|user| stub(user, &krate))
+            .unwrap_or_default(),
     };
+    let generated = loader::place(&loader, generated);
     errors.append(arg_errors);
     let errors = errors.to_compile_errors();
     quote!(#func #generated #errors)

@@ -14,7 +14,7 @@ use crate::UserMixin;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no user loader",
     label = "no `#[user_loader]` returns `{Self}`",
-    note = "mark one `async fn load_user(id: u64, ..) -> Option<{Self}>` with `#[login_runtime::user_loader]`; the user type itself needs `#[derive(login_runtime::UserMixin)]`"
+    note = "mark one `async fn load_user(id: u64, ..) -> Option<{Self}>` with `#[login_runtime::user_loader]`, beside `#[derive(login_runtime::UserMixin)]` on `{Self}`"
 )]
 pub trait UserLoader: UserMixin + Sized {
     /// Loads the user whose [`get_id`](UserMixin::get_id) is `id`.

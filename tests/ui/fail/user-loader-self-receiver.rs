@@ -1,4 +1,5 @@
-use login_runtime::{UserMixin, user_loader};
+use actix_web::App;
+use login_runtime::{LoginManager, UserMixin, user_loader};
 
 #[derive(Clone, UserMixin)]
 struct User {
@@ -14,4 +15,6 @@ impl Users {
     }
 }
 
-fn main() {}
+fn main() {
+    let _app = App::new().wrap(LoginManager::<User>::new());
+}
