@@ -107,7 +107,9 @@ fn message(text: Option<String>, category: String) -> Option<Message> {
     text.map(|text| Message { text, category })
 }
 
-impl<U: UserLoader> LoginManager<U> {
+// No bound on `U` here: a user type without a loader is reported once, where the manager is
+// `.wrap`ped, with `UserLoader`'s message, instead of on every builder call.
+impl<U> LoginManager<U> {
     /// A manager with Flask-Login's defaults: no login view (unauthorized requests get 401),
     /// the login message "Please log in to access this page.", `Basic` session protection and
     /// `OPTIONS` exempt from login checks (CORS preflights carry no cookies). Remember-me is
@@ -283,11 +285,14 @@ impl<U: UserLoader> LoginManager<U> {
     }
 }
 
-impl<U: RequestLoader + UserLoader> LoginManager<U> {
+impl<U> LoginManager<U> {
     /// Falls back to the `#[request_loader]` of `U` when the session and the remember cookie
     /// hold no login. Such users are authenticated for that request only: never written to the
     /// session, never fresh.
-    pub fn request_loader(self) -> Self {
+    pub fn request_loader(self) -> Self
+    where
+        U: RequestLoader,
+    {
         fn load<U: RequestLoader>(
             req: &HttpRequest,
         ) -> LocalBoxFuture<'static, Result<Option<U>, actix_web::Error>> {
@@ -297,7 +302,7 @@ impl<U: RequestLoader + UserLoader> LoginManager<U> {
     }
 }
 
-impl<U: UserLoader> Default for LoginManager<U> {
+impl<U> Default for LoginManager<U> {
     fn default() -> Self {
         Self::new()
     }
