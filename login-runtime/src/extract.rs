@@ -2,13 +2,15 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use crate::error::LoginError;
-use crate::state::{ErasedState, LocalBoxFuture, RequestState};
+use crate::state::{ErasedState, Identity, LocalBoxFuture, RequestState};
 use crate::{AnonymousUserMixin, UserLoader, UserMixin};
 
 /// The current user, or the anonymous fallback. Never rejects a request.
@@ -87,19 +89,61 @@ impl<U: UserMixin> fmt::Debug for CurrentUser<U> {
     }
 }
 
+impl<U: UserMixin> CurrentUser<U> {
+    fn from_identity(identity: Option<Identity<U>>) -> Self {
+        match identity {
+            Some(identity) => Self::Authenticated(identity.user),
+            None => Self::Anonymous(U::Anonymous::default()),
+        }
+    }
+}
+
 impl<U: UserLoader> FromRequest for CurrentUser<U> {
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future = MaybeReady<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = match RequestState::<U>::get(req) {
+            Ok(state) => state,
+            Err(err) => return MaybeReady::ready(Err(err.into())),
+        };
+        // Behind `#[login_required]` the user is already resolved: no future to allocate.
+        if let Some(identity) = state.resolved_identity() {
+            return MaybeReady::ready(Ok(Self::from_identity(identity)));
+        }
         let req = req.clone();
-        Box::pin(async move {
-            let state = RequestState::<U>::get(&req)?;
-            Ok(match state.identity(&req).await? {
-                Some(identity) => Self::Authenticated(identity.user),
-                None => Self::Anonymous(U::Anonymous::default()),
-            })
-        })
+        MaybeReady::Pending(Box::pin(async move {
+            Ok(Self::from_identity(state.identity(&req).await?))
+        }))
+    }
+}
+
+/// A future that is often ready at once; boxed only when it is not.
+#[doc(hidden)]
+pub enum MaybeReady<T> {
+    /// The value, taken on the first poll.
+    Ready(Option<T>),
+    /// Still to resolve.
+    Pending(LocalBoxFuture<'static, T>),
+}
+
+// The value is only ever moved out whole, never pinned in place.
+impl<T> Unpin for MaybeReady<T> {}
+
+impl<T> MaybeReady<T> {
+    fn ready(value: T) -> Self {
+        Self::Ready(Some(value))
+    }
+}
+
+impl<T> Future for MaybeReady<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.get_mut() {
+            Self::Ready(value) => value.take().map_or(Poll::Pending, Poll::Ready),
+            Self::Pending(future) => future.as_mut().poll(cx),
+        }
     }
 }
 
@@ -133,17 +177,23 @@ impl<U: UserMixin> fmt::Debug for Authenticated<U> {
 
 impl<U: UserLoader> FromRequest for Authenticated<U> {
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future = MaybeReady<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = match RequestState::<U>::get(req) {
+            Ok(state) => state,
+            Err(err) => return MaybeReady::ready(Err(err.into())),
+        };
+        if let Some(Some(identity)) = state.resolved_identity() {
+            return MaybeReady::ready(Ok(Self(identity.user)));
+        }
         let req = req.clone();
-        Box::pin(async move {
-            let state = RequestState::<U>::get(&req)?;
+        MaybeReady::Pending(Box::pin(async move {
             match state.identity(&req).await? {
                 Some(identity) => Ok(Self(identity.user)),
                 None => Err(state.config.unauthorized(&req, None)),
             }
-        })
+        }))
     }
 }
 

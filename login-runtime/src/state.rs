@@ -115,32 +115,32 @@ impl<U: UserLoader> RequestState<U> {
             accessed: Cell::new(false),
             wrote_session: Cell::new(false),
         });
-        let mut ext = req.extensions_mut();
-        ext.insert(Rc::clone(&state) as Rc<dyn ErasedState>);
-        ext.insert(Rc::clone(&state));
+        // One entry serves both the typed and the type-erased users (see `get`).
+        req.extensions_mut()
+            .insert(Rc::clone(&state) as Rc<dyn ErasedState>);
         state
     }
 
     /// The state `LoginManager<U>` installed, or the misconfiguration that explains its absence.
     pub(crate) fn get(req: &HttpRequest) -> Result<Rc<Self>, LoginError> {
-        let ext = req.extensions();
-        if let Some(state) = ext.get::<Rc<Self>>() {
-            return Ok(Rc::clone(state));
-        }
+        let erased = req.extensions().get::<Rc<dyn ErasedState>>().cloned();
+        let other =
+            match erased.map(|state| (state.user_type(), state.into_any().downcast::<Self>())) {
+                Some((_, Ok(state))) => return Ok(state),
+                Some((user_type, Err(_))) => Some(user_type),
+                None => None,
+            };
         let wanted = type_name::<U>();
-        Err(LoginError::misconfigured(
-            match ext.get::<Rc<dyn ErasedState>>() {
-                Some(other) => format!(
-                    "a handler asked for the user type `{wanted}`, but the `LoginManager` on this \
-                 route serves `{}`; use that type, or wrap the app with `LoginManager::<{wanted}>::new()`",
-                    other.user_type()
-                ),
-                None => format!(
-                    "a handler asked for the current `{wanted}`, but no `LoginManager` wraps this \
+        Err(LoginError::misconfigured(match other {
+            Some(other) => format!(
+                "a handler asked for the user type `{wanted}`, but the `LoginManager` on this \
+                 route serves `{other}`; use that type, or wrap the app with `LoginManager::<{wanted}>::new()`"
+            ),
+            None => format!(
+                "a handler asked for the current `{wanted}`, but no `LoginManager` wraps this \
                  route; add `.wrap(LoginManager::<{wanted}>::new())` to the `App`"
-                ),
-            },
-        ))
+            ),
+        }))
     }
 
     /// The session, if actix-session's middleware is in place.
@@ -175,6 +175,15 @@ impl<U: UserLoader> RequestState<U> {
             self.emit(req, &LoginEvent::Accessed(user));
         }
         Ok(identity)
+    }
+
+    /// The identity when this request has already resolved or changed it (`None`: not yet).
+    /// Lets extractors that come after the guard answer without a future of their own.
+    pub(crate) fn resolved_identity(&self) -> Option<Option<Identity<U>>> {
+        match &*self.changed.borrow() {
+            Some(changed) => Some(changed.clone()),
+            None => self.loaded.get().cloned(),
+        }
     }
 
     /// The identity if this request has already resolved or changed it; never loads.
@@ -522,6 +531,8 @@ pub(crate) trait ErasedState {
     fn login_fresh(&self, req: &HttpRequest) -> bool;
     fn login_remembered(&self, req: &HttpRequest) -> bool;
     fn user_type(&self) -> &'static str;
+    /// For the typed accessors: the state as `Any`, to downcast to `RequestState<U>`.
+    fn into_any(self: Rc<Self>) -> Rc<dyn std::any::Any>;
 }
 
 impl<U: UserLoader> ErasedState for RequestState<U> {
@@ -599,6 +610,10 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
 
     fn user_type(&self) -> &'static str {
         type_name::<U>()
+    }
+
+    fn into_any(self: Rc<Self>) -> Rc<dyn std::any::Any> {
+        self
     }
 }
 
