@@ -147,6 +147,21 @@ fn ours_app(
         .service(login)
 }
 
+/// Logs user 42 in through `/login` and returns the session cookie.
+async fn login_cookie<S, B>(app: &S) -> Cookie<'static>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let response = call_service(app, TestRequest::get().uri("/login").to_request()).await;
+    response
+        .response()
+        .cookies()
+        .find(|cookie| cookie.name() == "id")
+        .map(Cookie::into_owned)
+        .expect("login sets the session cookie")
+}
+
 fn bench(c: &mut Criterion) {
     let system = actix_rt::System::new();
     let manager = LoginManager::<User>::new().login_view("/login");
@@ -166,22 +181,8 @@ fn bench(c: &mut Criterion) {
     ));
 
     // One login per configuration (the record differs: `default` stores the client hash).
-    let session_cookie = |response: ServiceResponse<_>| {
-        response
-            .response()
-            .cookies()
-            .find(|cookie| cookie.name() == "id")
-            .map(Cookie::into_owned)
-            .expect("login sets the session cookie")
-    };
-    let equal_cookie = session_cookie(system.block_on(call_service(
-        &equal,
-        TestRequest::get().uri("/login").to_request(),
-    )));
-    let default_cookie = session_cookie(system.block_on(call_service(
-        &default,
-        TestRequest::get().uri("/login").to_request(),
-    )));
+    let equal_cookie = system.block_on(login_cookie(&equal));
+    let default_cookie = system.block_on(login_cookie(&default));
     for (status, cookie) in [(200, Some(&equal_cookie)), (302, None)] {
         assert_eq!(system.block_on(call(&equal, cookie)), status);
         assert_eq!(system.block_on(call(&hand_app, cookie)), status);
@@ -238,7 +239,45 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
+/// `GUARD_INSTRUCTIONS=<app>:<n>` runs `n` requests against one app (`ours`, `ours-default`,
+/// `hand`; add `-anonymous` for requests without a cookie) and exits: for
+/// `valgrind --tool=callgrind`, whose instruction counts do not depend on machine load.
+fn instructions_mode(spec: &str) {
+    let (name, count) = spec.split_once(':').unwrap_or((spec, "10000"));
+    let count: u32 = count.parse().expect("GUARD_INSTRUCTIONS=<app>:<count>");
+    let (name, anonymous) = match name.strip_suffix("-anonymous") {
+        Some(name) => (name, true),
+        None => (name, false),
+    };
+    let system = actix_rt::System::new();
+    let manager = LoginManager::<User>::new().login_view("/login");
+    let equal = system.block_on(init_service(ours_app(
+        manager
+            .clone()
+            .login_message(None::<String>)
+            .session_protection(SessionProtection::Off),
+    )));
+    let default = system.block_on(init_service(ours_app(manager)));
+    let hand_app = system.block_on(init_service(
+        App::new().app_data(users()).wrap(session()).service(hand),
+    ));
+    let cookie = |app_cookie: Cookie<'static>| (!anonymous).then_some(app_cookie);
+    let equal_cookie = cookie(system.block_on(login_cookie(&equal)));
+    let default_cookie = cookie(system.block_on(login_cookie(&default)));
+    for _ in 0..count {
+        let status = match name {
+            "ours" => system.block_on(call(&equal, equal_cookie.as_ref())),
+            "ours-default" => system.block_on(call(&default, default_cookie.as_ref())),
+            _ => system.block_on(call(&hand_app, equal_cookie.as_ref())),
+        };
+        black_box(status);
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("GUARD_INSTRUCTIONS") {
+        return instructions_mode(&spec);
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }
