@@ -1,7 +1,7 @@
 //! The responses for a refused request: unauthorized (no login) and needs-refresh (stale login).
 
 use actix_web::error::InternalError;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::UserMixin;
@@ -9,6 +9,11 @@ use crate::events::{LoginEvent, emit};
 use crate::flash::flash;
 use crate::manager::{Config, Message, ResponseHook};
 use crate::next::{login_url, make_next_param};
+
+/// htmx's request marker and redirect instruction (static: parsing a name per request shows up
+/// in the unauthorized path's profile).
+const HX_REQUEST: HeaderName = HeaderName::from_static("hx-request");
+const HX_REDIRECT: HeaderName = HeaderName::from_static("hx-redirect");
 
 /// The session key `next_in_session` keeps the original URL under.
 pub(crate) const NEXT_KEY: &str = "_next";
@@ -152,9 +157,9 @@ fn redirect(req: &HttpRequest, location: &str) -> HttpResponse {
         tracing::error!(target: "login_runtime", "login view {location:?} is not a valid header value");
         return HttpResponse::InternalServerError().finish();
     };
-    if req.headers().contains_key("hx-request") {
+    if req.headers().contains_key(HX_REQUEST) {
         return HttpResponse::Unauthorized()
-            .insert_header(("hx-redirect", value))
+            .insert_header((HX_REDIRECT, value))
             .finish();
     }
     HttpResponse::Found()
