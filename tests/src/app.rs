@@ -8,9 +8,9 @@ use actix_session::{Session, SessionMiddleware};
 use actix_web::cookie::Key;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, error, get, post, web};
 use login_runtime::{
-    CurrentUser, LoginManager, LoginOptions, RememberMe, RequestLoader, UserMixin, confirm_login,
+    CurrentUser, LoginManager, LoginOptions, RememberMe, UserMixin, confirm_login,
     get_flashed_messages, login_fresh, login_remembered, login_required, login_user,
-    login_user_with, logout_user, take_next, user_loader,
+    login_user_with, logout_user, request_loader, take_next, user_loader,
 };
 use serde::Deserialize;
 
@@ -102,24 +102,21 @@ pub async fn load_user(id: u64, store: web::Data<Store>) -> Result<Option<User>,
     Ok(store.lock().iter().find(|user| user.id == id).cloned())
 }
 
-/// The request loader: `Authorization: Bearer token-<id>` authenticates user `<id>`.
-// Written by hand until `#[request_loader]` lands; it is what the macro generates.
-impl RequestLoader for User {
-    fn load_from_request(
-        req: &HttpRequest,
-    ) -> impl Future<Output = Result<Option<Self>, actix_web::Error>> + 'static {
-        let req = req.clone();
-        async move {
-            let store = web::Data::<Store>::extract(&req).await?;
-            let id = req
-                .headers()
-                .get("authorization")
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.strip_prefix("Bearer token-"))
-                .and_then(|id| id.parse::<u64>().ok());
-            Ok(id.and_then(|id| store.lock().iter().find(|user| user.id == id).cloned()))
-        }
-    }
+/// The request loader: `Authorization: Bearer token-<id>` authenticates user `<id>`; anything
+/// else (no header, another scheme, a malformed or duplicated header) is no user.
+#[request_loader]
+pub async fn from_token(req: HttpRequest, store: web::Data<Store>) -> Option<User> {
+    let mut headers = req.headers().get_all("authorization");
+    let (Some(header), None) = (headers.next(), headers.next()) else {
+        return None;
+    };
+    let id = header
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer token-")?
+        .parse::<u64>()
+        .ok()?;
+    store.lock().iter().find(|user| user.id == id).cloned()
 }
 
 /// The remember-me configuration the tests use (not `Secure`: the test client speaks HTTP).
