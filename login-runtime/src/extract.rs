@@ -77,6 +77,30 @@ impl<U: UserMixin> CurrentUser<U> {
     }
 }
 
+/// For templates, as Flask-Login's `current_user`: `is_authenticated`, `is_anonymous` and
+/// `is_active`, plus the user's own fields when logged in (so a template can write
+/// `{{ current_user.name }}`). `U` must serialize as a map or struct, without fields of those
+/// three names.
+impl<U: UserMixin + serde::Serialize> serde::Serialize for CurrentUser<U> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct View<'a, U> {
+            is_authenticated: bool,
+            is_anonymous: bool,
+            is_active: bool,
+            #[serde(flatten)]
+            user: Option<&'a U>,
+        }
+        View {
+            is_authenticated: self.is_authenticated(),
+            is_anonymous: self.is_anonymous(),
+            is_active: self.is_active(),
+            user: self.user(),
+        }
+        .serialize(serializer)
+    }
+}
+
 impl<U: UserMixin> fmt::Debug for CurrentUser<U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

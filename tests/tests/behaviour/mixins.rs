@@ -104,3 +104,31 @@ async fn spec_40_anonymous_user_and_a_custom_anonymous_type() {
         "guest authenticated=false active=false anonymous=true id=None"
     );
 }
+
+#[derive(UserMixin, serde::Serialize)]
+struct Profile {
+    id: u64,
+    name: String,
+}
+
+#[test]
+fn current_user_serializes_for_templates_like_flask_current_user() {
+    let user = CurrentUser::Authenticated(std::rc::Rc::new(Profile {
+        id: 7,
+        name: "Notch".into(),
+    }));
+    assert_eq!(
+        serde_json::to_value(&user).unwrap(),
+        serde_json::json!({
+            "is_authenticated": true, "is_anonymous": false, "is_active": true,
+            "id": 7, "name": "Notch"
+        })
+    );
+    let visitor = CurrentUser::<Profile>::Anonymous(AnonymousUser);
+    assert_eq!(
+        serde_json::to_value(&visitor).unwrap(),
+        serde_json::json!({
+            "is_authenticated": false, "is_anonymous": true, "is_active": false
+        })
+    );
+}
