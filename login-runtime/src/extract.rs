@@ -9,8 +9,9 @@ use std::task::{Context, Poll};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
+use crate::erased::ErasedState;
 use crate::error::LoginError;
-use crate::state::{ErasedState, Identity, LocalBoxFuture, RequestState};
+use crate::state::{Identity, LocalBoxFuture, RequestState};
 use crate::{AnonymousUserMixin, UserLoader, UserMixin};
 
 /// The current user, or the anonymous fallback. Never rejects a request.

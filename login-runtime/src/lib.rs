@@ -80,6 +80,7 @@ struct ReadmeDoctests;
 extern crate self as login_runtime;
 
 mod auth_hash;
+mod erased;
 mod error;
 mod events;
 mod extract;
@@ -89,6 +90,7 @@ mod login;
 mod manager;
 mod next;
 mod protection;
+mod record;
 mod refuse;
 mod remember;
 mod require;

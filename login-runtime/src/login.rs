@@ -7,9 +7,10 @@ use actix_session::SessionExt;
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::UserLoader;
+use crate::erased::ErasedState;
 use crate::error::LoginError;
 use crate::refuse::NEXT_KEY;
-use crate::state::{ErasedState, RequestState};
+use crate::state::RequestState;
 
 /// How [`login_user_with`] logs a user in. The default is a fresh, unforced login without a
 /// remember-me cookie.

@@ -15,10 +15,11 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::auth_hash::AuthTagger;
+use crate::erased::session_middleware_ran;
 use crate::events::{Listener, LoginEvent};
 use crate::loader::RequestLoader;
 use crate::remember::RememberMe;
-use crate::state::{LocalBoxFuture, RequestState, session_middleware_ran};
+use crate::state::{LocalBoxFuture, RequestState};
 use crate::{SessionProtection, UserLoader};
 
 /// The login middleware for user type `U`.

@@ -6,8 +6,9 @@ use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 
+use crate::erased::ErasedState;
 use crate::error::LoginError;
-use crate::state::{ErasedState, LocalBoxFuture};
+use crate::state::LocalBoxFuture;
 
 /// Requires a login for every route it wraps.
 ///

@@ -13,39 +13,18 @@ use actix_web::cookie::Cookie;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest};
-use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
+use crate::erased::ErasedState;
 use crate::error::LoginError;
 use crate::events::{LoginEvent, emit};
 use crate::manager::Config;
 use crate::protection::identifier;
+use crate::record::{SESSION_KEY, SessionRecord, read_record};
 use crate::remember::RememberCheck;
 use crate::{LoginOptions, SessionProtection, UserLoader};
 
-/// The one session key the library owns. A single record, so it can never be half-written.
-pub(crate) const SESSION_KEY: &str = "_login";
-
 pub(crate) type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
-
-/// What the session stores for a logged-in user (security bar S6: one small record).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct SessionRecord {
-    /// The user's `get_id()`.
-    pub(crate) id: String,
-    /// Whether the login came from credentials in this session (Flask's `_fresh`).
-    pub(crate) fresh: bool,
-    /// The login was forced for a user who was already inactive, so inactivity alone does not
-    /// end it (spec line 4 vs. line 7: only a user who *becomes* inactive is logged out).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub(crate) forced: bool,
-    /// The session-protection identifier of the client that logged in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) client: Option<String>,
-    /// The MAC of the user's `session_auth_hash` at login; empty when the type has none.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub(crate) hash: String,
-}
 
 /// Where a resolved login came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -505,36 +484,6 @@ impl<U: UserLoader> RequestState<U> {
     }
 }
 
-fn read_record(session: &Session) -> Option<SessionRecord> {
-    match session.get::<SessionRecord>(SESSION_KEY) {
-        Ok(record) => record,
-        Err(err) => {
-            // Wrong-typed data under our key: anonymous, and the data is left for inspection.
-            tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
-            None
-        }
-    }
-}
-
-/// The part of the request state that needs no user type: what `#[login_required]`,
-/// `RequireLogin`, `logout_user` and friends use.
-pub(crate) trait ErasedState {
-    /// `Ok` when the request may proceed; otherwise the unauthorized (or needs-refresh) response.
-    fn require<'a>(
-        &'a self,
-        req: &'a HttpRequest,
-        fresh: bool,
-        login_view: Option<&'a str>,
-    ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
-    fn logout(&self, req: &HttpRequest) -> Result<(), LoginError>;
-    fn confirm(&self, req: &HttpRequest) -> Result<(), LoginError>;
-    fn login_fresh(&self, req: &HttpRequest) -> bool;
-    fn login_remembered(&self, req: &HttpRequest) -> bool;
-    fn user_type(&self) -> &'static str;
-    /// For the typed accessors: the state as `Any`, to downcast to `RequestState<U>`.
-    fn into_any(self: Rc<Self>) -> Rc<dyn std::any::Any>;
-}
-
 impl<U: UserLoader> ErasedState for RequestState<U> {
     fn require<'a>(
         &'a self,
@@ -615,28 +564,6 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
     fn into_any(self: Rc<Self>) -> Rc<dyn std::any::Any> {
         self
     }
-}
-
-/// Whether actix-session's `SessionMiddleware` has already put its session into this request.
-///
-/// actix-session's state type is private, and `get_session()` silently creates an empty session
-/// when there is none, so a missing or misordered middleware would otherwise go unnoticed and
-/// every login would be lost. The probe: with the extensions set aside, `get_session()` creates
-/// a throwaway session; putting the set-aside extensions back over it replaces the throwaway only
-/// if a real session was there. The throwaway is empty and unchanged, so it never sets a cookie.
-///
-/// The middleware order is fixed when the app is built, so the manager probes only its first
-/// request and remembers the answer.
-pub(crate) fn session_middleware_ran(req: &ServiceRequest) -> bool {
-    let saved = std::mem::take(&mut *req.extensions_mut());
-    let throwaway = req.get_session();
-    let mut ext = req.extensions_mut();
-    let mut merged = std::mem::take(&mut *ext);
-    merged.extend(saved);
-    *ext = merged;
-    drop(ext);
-    let current = req.get_session();
-    !std::ptr::eq(&*throwaway.entries(), &*current.entries())
 }
 
 pin_project_lite::pin_project! {
