@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use actix_web::cookie::Key;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -80,6 +81,8 @@ pub(crate) struct Config<U> {
     pub(crate) request_loader: Option<RequestLoaderFn<U>>,
     pub(crate) listener: Option<Listener<U>>,
     pub(crate) auth: AuthTagger,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) absolute_timeout: Option<Duration>,
 }
 
 impl<U> Clone for Config<U> {
@@ -100,6 +103,8 @@ impl<U> Clone for Config<U> {
             request_loader: self.request_loader,
             listener: self.listener.clone(),
             auth: self.auth.clone(),
+            idle_timeout: self.idle_timeout,
+            absolute_timeout: self.absolute_timeout,
         }
     }
 }
@@ -139,6 +144,8 @@ impl<U> LoginManager<U> {
                 request_loader: None,
                 listener: None,
                 auth: AuthTagger::new(None),
+                idle_timeout: None,
+                absolute_timeout: None,
             }),
         }
     }
@@ -261,6 +268,19 @@ impl<U> LoginManager<U> {
     pub fn secret_key(self, key: &Key) -> Self {
         let auth = AuthTagger::new(Some(key));
         self.configure(|config| config.auth = auth)
+    }
+
+    /// Ends a login unused for this long (checked on the server, from the session record; a
+    /// valid remember cookie may then restore a non-fresh login). To spare the session store, the
+    /// last-use time is rewritten at most every tenth of the timeout, so a login may last up to
+    /// 10% longer than `idle` after its last use.
+    pub fn idle_timeout(self, idle: Duration) -> Self {
+        self.configure(|config| config.idle_timeout = Some(idle))
+    }
+
+    /// Ends every login this long after it was made, however active (OWASP's absolute timeout).
+    pub fn absolute_timeout(self, absolute: Duration) -> Self {
+        self.configure(|config| config.absolute_timeout = Some(absolute))
     }
 
     /// Turns on remember-me cookies; `login_user_with(.., LoginOptions::default().remember(true))`

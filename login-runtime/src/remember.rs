@@ -6,7 +6,9 @@
 //! is enforced from the authenticated payload, never from the browser. Nothing in the cookie is
 //! parsed before it has been verified.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::record::unix_now;
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
@@ -329,12 +331,6 @@ fn parse_payload(payload: &str) -> Option<Payload> {
         issued,
         expires,
     })
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 #[cfg(test)]

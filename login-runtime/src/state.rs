@@ -20,7 +20,7 @@ use crate::error::LoginError;
 use crate::events::{LoginEvent, emit};
 use crate::manager::Config;
 use crate::protection::identifier;
-use crate::record::{SESSION_KEY, SessionRecord, read_record};
+use crate::record::{SESSION_KEY, SessionRecord, read_record, unix_now};
 use crate::remember::RememberCheck;
 use crate::{LoginOptions, SessionProtection, UserLoader};
 
@@ -196,9 +196,23 @@ impl<U: UserLoader> RequestState<U> {
             if !self.protect(req, &session, &mut record) {
                 return Ok(None);
             }
+            let now = unix_now();
+            let (idle, absolute) = (self.config.idle_timeout, self.config.absolute_timeout);
+            if record.expired(now, idle, absolute) {
+                // Timed out: the record goes, and a valid remember cookie may still restore a
+                // non-fresh login below.
+                self.remove_record(&session);
+                return self.load_after_session(req, &session).await;
+            }
             let user = self.load_user(req, &record.id, record.forced).await?;
             match user.filter(|user| self.config.auth.matches(&record.hash, &**user)) {
                 Some(user) => {
+                    if let Some(idle) = idle
+                        && record.stale_seen(now, idle)
+                    {
+                        record.seen = now;
+                        self.write_record(&session, &record);
+                    }
                     return Ok(Some(Identity {
                         user,
                         fresh: record.fresh,
@@ -210,7 +224,16 @@ impl<U: UserLoader> RequestState<U> {
                 None => self.remove_record(&session),
             }
         }
-        if let Some(identity) = self.load_from_cookie(req, &session).await? {
+        self.load_after_session(req, &session).await
+    }
+
+    /// The rest of the resolution order, when the session holds no valid login.
+    async fn load_after_session(
+        &self,
+        req: &HttpRequest,
+        session: &Session,
+    ) -> Result<Option<Identity<U>>, LoginError> {
+        if let Some(identity) = self.load_from_cookie(req, session).await? {
             return Ok(Some(identity));
         }
         // Unlike Flask-Login, an invalid remember cookie does not stop the request loader.
@@ -290,13 +313,7 @@ impl<U: UserLoader> RequestState<U> {
         };
         // Into the session, with this client's identifier, so that `Strong` protection accepts
         // the next request (Flask-Login logs such a user out again at once).
-        let record = SessionRecord {
-            id: id.clone(),
-            fresh: false,
-            forced: false,
-            client: self.client_id(req),
-            hash: tag,
-        };
+        let record = SessionRecord::new(id.clone(), false, self.client_id(req), tag);
         self.write_record(session, &record);
         if rotated {
             // Re-keyed, not extended: the cookie keeps the time it had left.
@@ -380,11 +397,13 @@ impl<U: UserLoader> RequestState<U> {
             _ => session.clear(),
         }
         let record = SessionRecord {
-            id,
-            fresh: options.fresh,
             forced: !active,
-            client: self.client_id(req),
-            hash: self.config.auth.tag(&*user),
+            ..SessionRecord::new(
+                id,
+                options.fresh,
+                self.client_id(req),
+                self.config.auth.tag(&*user),
+            )
         };
         session.insert(SESSION_KEY, &record).map_err(|err| {
             LoginError::misconfigured(format!("cannot write the login record: {err}"))

@@ -14,4 +14,5 @@ mod remember;
 mod request_loader;
 mod security;
 mod testkit;
+mod timeouts;
 mod unauthorized;
