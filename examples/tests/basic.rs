@@ -97,11 +97,6 @@ async fn quickstart_flow() {
     let app = test::init_service(basic::app(state())).await;
     let mut jar = Jar::default();
 
-    // A visitor is sent to the login view, with where they were going.
-    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
-    assert_eq!(res.status, StatusCode::FOUND);
-    assert_eq!(res.location.as_deref(), Some("/login?next=%2Fsettings"));
-
     let res = send!(&app, jar, TestRequest::get().uri("/"));
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains(r#"<a href="/login">"#), "{}", res.body);
@@ -110,10 +105,21 @@ async fn quickstart_flow() {
     assert!(!res.body.contains("Log out"));
     assert!(jar.0.is_empty(), "a visitor gets no cookie: {jar:?}");
 
+    // A visitor is sent to the login view, with where they were going, and a message waits.
+    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::FOUND);
+    assert_eq!(res.location.as_deref(), Some("/login?next=%2Fsettings"));
+
     // The form carries `next` as a hidden field (minijinja escapes `/` as `&#x2f;`).
     let res = send!(&app, jar, TestRequest::get().uri("/login?next=%2Fsettings"));
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains(r#"<form method="post" action="/login">"#));
+    assert!(
+        res.body
+            .contains(r#"<p class="flash message">Please log in to access this page.</p>"#),
+        "{}",
+        res.body
+    );
     assert!(
         res.body
             .contains(r#"<input type="hidden" name="next" value="&#x2f;settings">"#),

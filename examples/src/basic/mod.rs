@@ -21,7 +21,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, get, post, web};
 use login_runtime::{
-    Authenticated, CurrentUser, LoginManager, login_required, login_user, logout_user, safe_next,
+    Authenticated, CurrentUser, LoginManager, get_flashed_messages, login_required, login_user,
+    logout_user, safe_next,
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -162,16 +163,19 @@ async fn index(user: CurrentUser<User>, templates: web::Data<Templates>) -> Http
 
 #[get("/login")]
 async fn login_form(
+    req: HttpRequest,
     user: CurrentUser<User>,
     query: web::Query<NextQuery>,
     templates: web::Data<Templates>,
 ) -> HttpResponse {
     // `next` is echoed into the form as it came (auto-escaped) and checked only when used.
+    // The flashed messages include the library's "Please log in to access this page."
     templates.page(
         StatusCode::OK,
         "login.html",
         context! {
             current_user => UserView::current(&user),
+            messages => get_flashed_messages(&req),
             next => query.next.as_deref().unwrap_or_default(),
             username => "",
             error => "",
@@ -215,6 +219,7 @@ async fn login(
         "login.html",
         context! {
             current_user => UserView::current(&user),
+            messages => get_flashed_messages(&req),
             next => next.unwrap_or_default(),
             username => username,
             error => LOGIN_FAILED,
