@@ -162,24 +162,46 @@ where
         .expect("login sets the session cookie")
 }
 
-fn bench(c: &mut Criterion) {
-    let system = actix_rt::System::new();
+/// The three apps compared: ours doing the hand-written one's work, ours as shipped, and the
+/// hand-written one.
+///
+/// Equal work: the hand-written extractor neither flashes a message nor checks the client, so
+/// that configuration does not either. `default` is `LoginManager::new()` as shipped: Basic
+/// session protection (a SHA-256 of address and User-Agent per request) and the login message
+/// flashed into the session on every redirect.
+async fn apps() -> (
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+) {
     let manager = LoginManager::<User>::new().login_view("/login");
-    // Equal work: the hand-written extractor neither flashes a message nor checks the client,
-    // so this configuration does not either. `default` is `LoginManager::new()` as shipped:
-    // Basic session protection (a SHA-256 of address and User-Agent per request) and the login
-    // message flashed into the session on every redirect.
-    let equal = system.block_on(init_service(ours_app(
+    let equal = init_service(ours_app(
         manager
             .clone()
             .login_message(None::<String>)
             .session_protection(SessionProtection::Off),
-    )));
-    let default = system.block_on(init_service(ours_app(manager)));
-    let hand_app = system.block_on(init_service(
-        App::new().app_data(users()).wrap(session()).service(hand),
-    ));
+    ))
+    .await;
+    let default = init_service(ours_app(manager)).await;
+    let hand_app = init_service(App::new().app_data(users()).wrap(session()).service(hand)).await;
+    (equal, default, hand_app)
+}
 
+fn bench(c: &mut Criterion) {
+    let system = actix_rt::System::new();
+    let (equal, default, hand_app) = system.block_on(apps());
     // One login per configuration (the record differs: `default` stores the client hash).
     let equal_cookie = system.block_on(login_cookie(&equal));
     let default_cookie = system.block_on(login_cookie(&default));
@@ -250,17 +272,7 @@ fn instructions_mode(spec: &str) {
         None => (name, false),
     };
     let system = actix_rt::System::new();
-    let manager = LoginManager::<User>::new().login_view("/login");
-    let equal = system.block_on(init_service(ours_app(
-        manager
-            .clone()
-            .login_message(None::<String>)
-            .session_protection(SessionProtection::Off),
-    )));
-    let default = system.block_on(init_service(ours_app(manager)));
-    let hand_app = system.block_on(init_service(
-        App::new().app_data(users()).wrap(session()).service(hand),
-    ));
+    let (equal, default, hand_app) = system.block_on(apps());
     let cookie = |app_cookie: Cookie<'static>| (!anonymous).then_some(app_cookie);
     let equal_cookie = cookie(system.block_on(login_cookie(&equal)));
     let default_cookie = cookie(system.block_on(login_cookie(&default)));
