@@ -134,4 +134,25 @@ mod tests {
         assert_eq!(parse_canonical_id::<String>("x").as_deref(), Some("x"));
         assert_eq!(parse_canonical_id::<String>(&"a".repeat(257)), None);
     }
+
+    mod properties {
+        use super::parse_canonical_id;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Every integer's canonical form parses back to it.
+            #[test]
+            fn integers_round_trip(n in any::<i64>()) {
+                prop_assert_eq!(parse_canonical_id::<i64>(&n.to_string()), Some(n));
+            }
+
+            /// Whatever is accepted is exactly the canonical form of what it parsed to.
+            #[test]
+            fn only_canonical_forms_are_accepted(raw in "[-+ 0-9a-z]{0,24}") {
+                if let Some(n) = parse_canonical_id::<i64>(&raw) {
+                    prop_assert_eq!(n.to_string(), raw);
+                }
+            }
+        }
+    }
 }

@@ -419,4 +419,59 @@ mod tests {
         assert_eq!(parse_payload("1|5|9||"), None);
         assert_eq!(parse_payload("1|5|9|a"), None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn valid(remember: &RememberMe, value: &str) -> Option<(String, String)> {
+            match remember.check(&request_with(value)) {
+                RememberCheck::Valid { id, tag, .. } => Some((id, tag)),
+                _ => None,
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any id and tag come back exactly as issued.
+            #[test]
+            fn round_trip(id in "\\PC{1,64}", tag in "[0-9a-f]{0,32}", key in any::<u8>()) {
+                let remember = RememberMe::new(&Key::from(&[key; 64]));
+                let cookie = remember.issue(&id, &tag, None);
+                prop_assert_eq!(valid(&remember, cookie.value()), Some((id, tag)));
+            }
+
+            /// Changing, dropping or adding any byte of the value is refused.
+            #[test]
+            fn any_edit_is_refused(
+                id in "[a-z0-9]{1,16}",
+                position in any::<prop::sample::Index>(),
+                byte in 0x21u8..0x7f, // what a header can carry
+                edit in 0..3u8,
+            ) {
+                let remember = RememberMe::new(&Key::from(&[9; 64]));
+                let original = remember.issue(&id, "", None).value().to_owned();
+                let mut bytes = original.clone().into_bytes();
+                let at = position.index(bytes.len());
+                match edit {
+                    0 => bytes[at] = byte,
+                    1 => { bytes.remove(at); }
+                    _ => bytes.insert(at, byte),
+                }
+                let edited = String::from_utf8_lossy(&bytes).into_owned();
+                prop_assume!(edited != original);
+                prop_assert_eq!(valid(&remember, &edited), None);
+            }
+
+            /// A cookie issued under one key never verifies under another.
+            #[test]
+            fn other_keys_refuse(id in "[a-z0-9]{1,16}", a in any::<u8>(), b in any::<u8>()) {
+                prop_assume!(a != b);
+                let issuer = RememberMe::new(&Key::from(&[a; 64]));
+                let other = RememberMe::new(&Key::from(&[b; 64]));
+                prop_assert_eq!(valid(&other, issuer.issue(&id, "", None).value()), None);
+            }
+        }
+    }
 }
