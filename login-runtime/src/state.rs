@@ -26,19 +26,10 @@ use crate::{LoginOptions, SessionProtection, UserLoader};
 
 pub(crate) type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
-/// Where a resolved login came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Source {
-    Session,
-    Cookie,
-    Request,
-}
-
 /// A resolved login.
 pub(crate) struct Identity<U> {
     pub(crate) user: Rc<U>,
     pub(crate) fresh: bool,
-    pub(crate) source: Source,
 }
 
 impl<U> Clone for Identity<U> {
@@ -46,7 +37,6 @@ impl<U> Clone for Identity<U> {
         Self {
             user: Rc::clone(&self.user),
             fresh: self.fresh,
-            source: self.source,
         }
     }
 }
@@ -165,14 +155,6 @@ impl<U: UserLoader> RequestState<U> {
         }
     }
 
-    /// The identity if this request has already resolved or changed it; never loads.
-    fn known_identity(&self) -> Option<Identity<U>> {
-        match &*self.changed.borrow() {
-            Some(changed) => changed.clone(),
-            None => self.loaded.get().cloned().flatten(),
-        }
-    }
-
     pub(crate) fn emit(&self, req: &HttpRequest, event: &LoginEvent<'_, U>) {
         emit(self.config.listener.as_ref(), req, event);
     }
@@ -216,7 +198,6 @@ impl<U: UserLoader> RequestState<U> {
                     return Ok(Some(Identity {
                         user,
                         fresh: record.fresh,
-                        source: Source::Session,
                     }));
                 }
                 // The user is gone, became inactive, or changed their password since this
@@ -246,7 +227,6 @@ impl<U: UserLoader> RequestState<U> {
                 return Ok(Some(Identity {
                     user: Rc::new(user),
                     fresh: false,
-                    source: Source::Request,
                 }));
             }
         }
@@ -324,7 +304,6 @@ impl<U: UserLoader> RequestState<U> {
         Ok(Some(Identity {
             user,
             fresh: false,
-            source: Source::Cookie,
         }))
     }
 
@@ -426,7 +405,6 @@ impl<U: UserLoader> RequestState<U> {
         *self.changed.borrow_mut() = Some(Some(Identity {
             user,
             fresh: options.fresh,
-            source: Source::Session,
         }));
         Ok(true)
     }
@@ -460,7 +438,8 @@ impl<U: UserLoader> RequestState<U> {
     /// Applies the request's cookie changes and cache headers to its response.
     pub(crate) fn finish<B>(&self, res: &mut ServiceResponse<B>) {
         let changed = self.changed.borrow().is_some();
-        if !changed && !self.accessed.get() {
+        let pending_cookie = !matches!(*self.cookie_change.borrow(), CookieChange::Keep);
+        if !changed && !self.accessed.get() && !self.wrote_session.get() && !pending_cookie {
             return; // the request never looked at the user: nothing to do (spec line 34)
         }
         let cookie =
@@ -493,7 +472,7 @@ impl<U: UserLoader> RequestState<U> {
             .remember
             .as_ref()
             .filter(|r| r.refresh_each_request)?;
-        let identity = self.known_identity()?;
+        let identity = self.resolved_identity().flatten()?;
         match self.remember_check(req) {
             RememberCheck::Valid {
                 id, tag, lifetime, ..
@@ -533,7 +512,7 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
                 self.set_cookie_change(CookieChange::Clear);
             }
         }
-        let previous = self.known_identity();
+        let previous = self.resolved_identity().flatten();
         *self.changed.borrow_mut() = Some(None);
         self.emit(
             req,
@@ -549,7 +528,7 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
             record.client = self.client_id(req);
             self.write_record(&session, &record);
         }
-        let identity = self.known_identity();
+        let identity = self.resolved_identity().flatten();
         if let Some(identity) = &identity {
             *self.changed.borrow_mut() = Some(Some(Identity {
                 fresh: true,
@@ -565,7 +544,7 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
 
     fn login_fresh(&self, req: &HttpRequest) -> bool {
         if self.changed.borrow().is_some() || self.loaded.initialized() {
-            return self.known_identity().is_some_and(|identity| identity.fresh);
+            return self.resolved_identity().flatten().is_some_and(|identity| identity.fresh);
         }
         // Not resolved yet: read the flag the way Flask-Login does, without loading the user.
         self.session_ok && read_record(&req.get_session()).is_some_and(|record| record.fresh)

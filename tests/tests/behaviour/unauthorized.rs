@@ -246,7 +246,9 @@ async fn spec_19_confirm_login_makes_the_login_fresh_and_fires_login_confirmed()
     assert_eq!(client.get("/very-secret").await.status, 401);
     events.lock().unwrap().clear();
     // `/confirm` asks nothing before confirming, so the event carries no user; it still fires.
-    assert_eq!(client.get("/confirm").await.body, "true");
+    let reply = client.get("/confirm").await;
+    assert_eq!(reply.body, "true");
+    assert_eq!(reply.header("cache-control"), Some("no-store"), "it rewrote the login");
     assert!(
         events
             .lock()
