@@ -116,7 +116,12 @@ pub fn login_remembered(req: &HttpRequest) -> bool {
 /// Takes the URL `next_in_session` kept for the login handler, if it is still a safe redirect
 /// target (see [`safe_next`](crate::safe_next)).
 pub fn take_next(req: &HttpRequest) -> Option<String> {
-    let raw = req.get_session().remove_as::<String>(NEXT_KEY)?.ok()?;
+    let session = req.get_session();
+    // Only remove what is there: a removal marks the session changed even for a missing key.
+    if !session.contains_key(NEXT_KEY) {
+        return None;
+    }
+    let raw = session.remove_as::<String>(NEXT_KEY)?.ok()?;
     crate::safe_next(req, &raw)
 }
 

@@ -316,3 +316,12 @@ async fn require_login_without_a_manager_is_a_500() {
     let mut client = Client::new(init_service(app).await);
     assert_eq!(client.get("/admin").await.status, 500);
 }
+
+#[actix_rt::test]
+async fn take_next_without_a_kept_next_changes_nothing() {
+    let manager = LoginManager::new().login_view("/login").next_in_session(true);
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    let reply = client.get("/next").await;
+    assert_eq!(reply.body, "none");
+    assert!(reply.set_cookies().is_empty(), "no session write for nothing taken");
+}
