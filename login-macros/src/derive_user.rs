@@ -320,7 +320,11 @@ fn generate(
             type Anonymous = #anonymous;
 
             fn get_id(&self) -> ::std::string::String {
-                #private::id_to_string::<#id_ty>(&self.#member)
+                ::std::string::ToString::to_string(#private::id_field::<#id_ty>(&self.#member))
+            }
+
+            fn has_id(&self, id: &::core::primitive::str) -> bool {
+                #private::id_eq(#private::id_field::<#id_ty>(&self.#member), id)
             }
 
             #is_active

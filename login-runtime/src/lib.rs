@@ -221,9 +221,15 @@ pub mod __private {
     pub trait IdField: Display {}
     impl<T: Display + ?Sized> IdField for T {}
 
-    /// The user id as the session stores it.
-    pub fn id_to_string<T: IdField + ?Sized>(id: &T) -> String {
-        id.to_string()
+    /// The field `#[derive(UserMixin)]` takes the id from. Both `get_id` and `has_id` go
+    /// through this one check, so a field that is not `Display` is reported once.
+    pub fn id_field<T: IdField>(id: &T) -> &dyn Display {
+        id
+    }
+
+    /// Whether `id` displays as exactly `text`, without allocating.
+    pub fn id_eq(id: &dyn Display, text: &str) -> bool {
+        crate::loader::displays_as(id, text)
     }
 
     /// The field marked `#[user(active)]`.

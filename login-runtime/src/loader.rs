@@ -67,13 +67,19 @@ pub fn parse_canonical_id<T: UserId>(raw: &str) -> Option<T> {
         return None;
     }
     let id = raw.parse::<T>().ok()?;
-    // Compare without allocating: the canonical form writes back exactly `raw`.
+    // The canonical form writes back exactly `raw`.
+    displays_as(&id, raw).then_some(id)
+}
+
+/// Whether `value` displays as exactly `text`, compared as it is written: no allocation.
+pub(crate) fn displays_as<T: Display + ?Sized>(value: &T, text: &str) -> bool {
     let mut check = CanonicalCheck {
-        rest: raw,
+        rest: text,
         ok: true,
     };
-    std::fmt::write(&mut check, format_args!("{id}")).ok()?;
-    (check.ok && check.rest.is_empty()).then_some(id)
+    std::fmt::write(&mut check, format_args!("{value}")).is_ok()
+        && check.ok
+        && check.rest.is_empty()
 }
 
 /// A `fmt::Write` that consumes `rest` while the written text matches it.

@@ -301,10 +301,7 @@ impl<U: UserLoader> RequestState<U> {
             self.set_cookie_change(CookieChange::Set(cookie));
         }
         self.emit(req, &LoginEvent::LoadedFromCookie(&user));
-        Ok(Some(Identity {
-            user,
-            fresh: false,
-        }))
+        Ok(Some(Identity { user, fresh: false }))
     }
 
     /// Calls the user loader for a stored id and applies the checks every loaded user passes.
@@ -320,7 +317,7 @@ impl<U: UserLoader> RequestState<U> {
         let Some(user) = user else {
             return Ok(None);
         };
-        if user.get_id() != id {
+        if !user.has_id(id) {
             tracing::warn!(
                 target: "login_runtime",
                 "the user loader for `{}` was asked for id {id:?} and returned a user with id {:?}; \
@@ -544,7 +541,10 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
 
     fn login_fresh(&self, req: &HttpRequest) -> bool {
         if self.changed.borrow().is_some() || self.loaded.initialized() {
-            return self.resolved_identity().flatten().is_some_and(|identity| identity.fresh);
+            return self
+                .resolved_identity()
+                .flatten()
+                .is_some_and(|identity| identity.fresh);
         }
         // Not resolved yet: read the flag the way Flask-Login does, without loading the user.
         self.session_ok && read_record(&req.get_session()).is_some_and(|record| record.fresh)

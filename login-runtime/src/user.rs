@@ -22,6 +22,13 @@ pub trait UserMixin: 'static {
         true
     }
 
+    /// Whether [`get_id`](UserMixin::get_id) is `id`. The derive implements it without
+    /// allocating; the library asks it for every loaded user, to refuse a loader that returned
+    /// someone else.
+    fn has_id(&self, id: &str) -> bool {
+        self.get_id() == id
+    }
+
     /// Whether this user counts as logged in. Follows [`is_active`](UserMixin::is_active).
     fn is_authenticated(&self) -> bool {
         self.is_active()

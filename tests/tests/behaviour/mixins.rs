@@ -29,6 +29,10 @@ fn spec_39_derived_user_mixin() {
     assert!(plain.is_authenticated());
     assert!(!plain.is_anonymous());
     assert_eq!(plain.session_auth_hash(), None);
+    assert!(plain.has_id("42"));
+    assert!(
+        !plain.has_id("042") && !plain.has_id("4") && !plain.has_id("420") && !plain.has_id("")
+    );
 
     let enabled = Flagged {
         email: "a@example.com".into(),
