@@ -248,7 +248,11 @@ async fn spec_19_confirm_login_makes_the_login_fresh_and_fires_login_confirmed()
     // `/confirm` asks nothing before confirming, so the event carries no user; it still fires.
     let reply = client.get("/confirm").await;
     assert_eq!(reply.body, "true");
-    assert_eq!(reply.header("cache-control"), Some("no-store"), "it rewrote the login");
+    assert_eq!(
+        reply.header("cache-control"),
+        Some("no-store"),
+        "it rewrote the login"
+    );
     assert!(
         events
             .lock()
@@ -319,10 +323,15 @@ async fn require_login_without_a_manager_is_a_500() {
 
 #[actix_rt::test]
 async fn take_next_without_a_kept_next_changes_nothing() {
-    let manager = LoginManager::new().login_view("/login").next_in_session(true);
+    let manager = LoginManager::new()
+        .login_view("/login")
+        .next_in_session(true);
     let mut client = Client::new(init_service(app_with(manager, store())).await);
     client.get("/visit").await; // a live session, which a needless write would re-send
     let reply = client.get("/next").await;
     assert_eq!(reply.body, "none");
-    assert!(reply.set_cookies().is_empty(), "no session write for nothing taken");
+    assert!(
+        reply.set_cookies().is_empty(),
+        "no session write for nothing taken"
+    );
 }
