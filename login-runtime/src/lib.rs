@@ -89,6 +89,7 @@ mod loader;
 mod login;
 mod manager;
 mod next;
+mod once;
 mod protection;
 mod record;
 mod refuse;
