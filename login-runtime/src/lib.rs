@@ -89,7 +89,6 @@ mod loader;
 mod login;
 mod manager;
 mod next;
-mod once;
 mod protection;
 mod record;
 mod refuse;

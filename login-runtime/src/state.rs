@@ -13,12 +13,12 @@ use actix_web::cookie::Cookie;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest};
+use tokio::sync::OnceCell;
 
 use crate::erased::ErasedState;
 use crate::error::LoginError;
 use crate::events::{LoginEvent, emit};
 use crate::manager::Config;
-use crate::once::LocalOnce;
 use crate::protection::identifier;
 use crate::record::{SESSION_KEY, SessionRecord, read_record, unix_now};
 use crate::remember::RememberCheck;
@@ -54,7 +54,7 @@ pub(crate) struct RequestState<U> {
     /// Whether actix-session's middleware ran before ours (checked once, on the way in).
     session_ok: bool,
     /// The identity as loaded from the session: resolved at most once, on first demand.
-    loaded: LocalOnce<Option<Identity<U>>>,
+    loaded: OnceCell<Option<Identity<U>>>,
     /// Set by `login_user`/`logout_user`, and then wins over `loaded` for the rest of the request.
     changed: RefCell<Option<Option<Identity<U>>>>,
     /// The remember cookie, verified at most once.
@@ -77,7 +77,7 @@ impl<U: UserLoader> RequestState<U> {
         let state = Rc::new(Self {
             config: Arc::clone(config),
             session_ok,
-            loaded: LocalOnce::new(),
+            loaded: OnceCell::new(),
             changed: RefCell::new(None),
             remember: std::cell::OnceCell::new(),
             cookie_change: RefCell::new(CookieChange::Keep),
@@ -134,7 +134,11 @@ impl<U: UserLoader> RequestState<U> {
         if let Some(changed) = &*self.changed.borrow() {
             return Ok(changed.clone());
         }
-        let identity = self.loaded.get_or_try_init(|| self.load(req)).await?;
+        let identity = self
+            .loaded
+            .get_or_try_init(|| self.load(req))
+            .await?
+            .clone();
         if !self.accessed.replace(true) {
             let user = identity.as_ref().map(|identity| &*identity.user);
             self.emit(req, &LoginEvent::Accessed(user));
@@ -147,7 +151,7 @@ impl<U: UserLoader> RequestState<U> {
     pub(crate) fn resolved_identity(&self) -> Option<Option<Identity<U>>> {
         match &*self.changed.borrow() {
             Some(changed) => Some(changed.clone()),
-            None => self.loaded.get(),
+            None => self.loaded.get().cloned(),
         }
     }
 
@@ -536,8 +540,11 @@ impl<U: UserLoader> ErasedState for RequestState<U> {
     }
 
     fn login_fresh(&self, req: &HttpRequest) -> bool {
-        if let Some(identity) = self.resolved_identity() {
-            return identity.is_some_and(|identity| identity.fresh);
+        if self.changed.borrow().is_some() || self.loaded.initialized() {
+            return self
+                .resolved_identity()
+                .flatten()
+                .is_some_and(|identity| identity.fresh);
         }
         // Not resolved yet: read the flag the way Flask-Login does, without loading the user.
         self.session_ok && read_record(&req.get_session()).is_some_and(|record| record.fresh)
