@@ -174,3 +174,28 @@ async fn reading_the_user_sets_no_cookie() {
     let reply = client.get("/username").await;
     assert!(reply.set_cookies().is_empty());
 }
+
+#[actix_web::get("/both")]
+async fn both(
+    user: login_runtime::CurrentUser<login_runtime_tests::User>,
+    again: login_runtime::Authenticated<login_runtime_tests::User>,
+) -> String {
+    format!("{:?} {}", user.get_id(), again.name)
+}
+
+#[actix_rt::test]
+async fn two_extractors_in_one_handler_share_one_load() {
+    let store = actix_web::web::Data::new(login_runtime_tests::Store::default());
+    let app = actix_web::App::new()
+        .app_data(store.clone())
+        .wrap(login_runtime::LoginManager::<login_runtime_tests::User>::new())
+        .wrap(login_runtime_tests::session_middleware())
+        .configure(login_runtime_tests::routes)
+        .service(both);
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    let loads = store.loads();
+    // actix polls both extractors together; the contended case is unit-tested in `once.rs`.
+    assert_eq!(client.get("/both").await.body, "Some(\"1\") Notch");
+    assert_eq!(store.loads(), loads + 1);
+}
