@@ -263,7 +263,8 @@ criterion_group!(benches, bench);
 
 /// `GUARD_INSTRUCTIONS=<app>:<n>` runs `n` requests against one app (`ours`, `ours-default`,
 /// `hand`; add `-anonymous` for requests without a cookie) and exits: for
-/// `valgrind --tool=callgrind`, whose instruction counts do not depend on machine load.
+/// `valgrind --tool=callgrind`, whose instruction counts do not depend on machine load
+/// (see BENCHMARKS.md for the exact commands).
 fn instructions_mode(spec: &str) {
     let (name, count) = spec.split_once(':').unwrap_or((spec, "10000"));
     let count: u32 = count.parse().expect("GUARD_INSTRUCTIONS=<app>:<count>");
@@ -273,9 +274,30 @@ fn instructions_mode(spec: &str) {
     };
     let system = actix_rt::System::new();
     let (equal, default, hand_app) = system.block_on(apps());
-    let cookie = |app_cookie: Cookie<'static>| (!anonymous).then_some(app_cookie);
-    let equal_cookie = cookie(system.block_on(login_cookie(&equal)));
-    let default_cookie = cookie(system.block_on(login_cookie(&default)));
+    // Session cookies are encrypted with a random nonce, and their percent-encoding (hence the
+    // work to read them) varies with it; `GUARD_COOKIES=<equal>,<default>` pins them across
+    // runs so the counts compare. `GUARD_INSTRUCTIONS=cookies` prints a pair.
+    let (equal_cookie, default_cookie) = match std::env::var("GUARD_COOKIES") {
+        Ok(pair) => {
+            let (equal, default) = pair
+                .split_once(',')
+                .expect("GUARD_COOKIES=<equal>,<default>");
+            (
+                Cookie::new("id", equal.to_owned()),
+                Cookie::new("id", default.to_owned()),
+            )
+        }
+        Err(_) => (
+            system.block_on(login_cookie(&equal)),
+            system.block_on(login_cookie(&default)),
+        ),
+    };
+    if name == "cookies" {
+        println!("{},{}", equal_cookie.value(), default_cookie.value());
+        return;
+    }
+    let equal_cookie = (!anonymous).then_some(equal_cookie);
+    let default_cookie = (!anonymous).then_some(default_cookie);
     for _ in 0..count {
         let status = match name {
             "ours" => system.block_on(call(&equal, equal_cookie.as_ref())),
