@@ -26,12 +26,13 @@ pub(crate) struct SessionRecord {
     /// The MAC of the user's `session_auth_hash` at login; empty when the type has none.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(crate) hash: String,
-    /// When the login happened (Unix seconds), for the absolute timeout. A record without it
-    /// counts as expired once a timeout is configured.
-    #[serde(default)]
+    /// When the login happened (Unix seconds), for the absolute timeout; written only when a
+    /// timeout is configured, since parsing it costs every request. A record without it counts
+    /// as expired once a timeout is configured.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub(crate) since: u64,
     /// When the login was last used, to the granularity below, for the idle timeout.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub(crate) seen: u64,
 }
 
@@ -39,9 +40,15 @@ pub(crate) struct SessionRecord {
 const MAX_SKEW_SECS: u64 = 60;
 
 impl SessionRecord {
-    /// A record for a login happening now.
-    pub(crate) fn new(id: String, fresh: bool, client: Option<String>, hash: String) -> Self {
-        let now = unix_now();
+    /// A record for a login happening now; `timed` when a timeout needs the timestamps.
+    pub(crate) fn new(
+        id: String,
+        fresh: bool,
+        client: Option<String>,
+        hash: String,
+        timed: bool,
+    ) -> Self {
+        let now = if timed { unix_now() } else { 0 };
         Self {
             id,
             fresh,
@@ -77,6 +84,14 @@ impl SessionRecord {
     }
 }
 
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde passes fields by reference"
+)]
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
 /// The current time in Unix seconds.
 pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
@@ -103,7 +118,7 @@ mod tests {
         SessionRecord {
             since,
             seen,
-            ..SessionRecord::new("1".into(), true, None, String::new())
+            ..SessionRecord::new("1".into(), true, None, String::new(), true)
         }
     }
 

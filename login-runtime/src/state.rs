@@ -159,6 +159,11 @@ impl<U: UserLoader> RequestState<U> {
         emit(self.config.listener.as_ref(), req, event);
     }
 
+    /// Whether login records need timestamps: only when a timeout reads them.
+    fn timed(&self) -> bool {
+        self.config.idle_timeout.is_some() || self.config.absolute_timeout.is_some()
+    }
+
     fn client_id(&self, req: &HttpRequest) -> Option<String> {
         (self.config.protection != SessionProtection::Off)
             .then(|| identifier(req, &self.config.trusted_proxies))
@@ -293,7 +298,7 @@ impl<U: UserLoader> RequestState<U> {
         };
         // Into the session, with this client's identifier, so that `Strong` protection accepts
         // the next request (Flask-Login logs such a user out again at once).
-        let record = SessionRecord::new(id.clone(), false, self.client_id(req), tag);
+        let record = SessionRecord::new(id.clone(), false, self.client_id(req), tag, self.timed());
         self.write_record(session, &record);
         if rotated {
             // Re-keyed, not extended: the cookie keeps the time it had left.
@@ -379,6 +384,7 @@ impl<U: UserLoader> RequestState<U> {
                 options.fresh,
                 self.client_id(req),
                 self.config.auth.tag(&*user),
+                self.timed(),
             )
         };
         session.insert(SESSION_KEY, &record).map_err(|err| {
