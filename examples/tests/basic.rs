@@ -297,3 +297,48 @@ fn url_encode(raw: &str) -> String {
         })
         .collect()
 }
+
+#[actix_web::test]
+async fn remember_me_outlives_the_session_cookie() {
+    let app = test::init_service(basic::app(state())).await;
+
+    // Without the box ticked, closing the browser (dropping the session cookie) logs out.
+    let mut jar = Jar::default();
+    let res = send!(&app, jar, login("notch", "minecraft", None));
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(!jar.0.contains_key("remember_token"));
+    jar.0.remove("id");
+    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::FOUND);
+
+    // With it ticked, the remember cookie brings the login back.
+    let mut jar = Jar::default();
+    let form = [
+        ("username", "notch"),
+        ("password", "minecraft"),
+        ("remember", "on"),
+    ];
+    let res = send!(&app, jar, TestRequest::post().uri("/login").set_form(form));
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let remember = res
+        .set_cookie
+        .iter()
+        .find(|cookie| cookie.starts_with("remember_token="))
+        .expect("a remember cookie");
+    assert!(
+        remember.contains("HttpOnly") && remember.contains("SameSite=Lax"),
+        "{remember}"
+    );
+    jar.0.remove("id");
+    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("Notch"), "{}", res.body);
+
+    // Logging out deletes it.
+    let res = send!(&app, jar, TestRequest::post().uri("/logout"));
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(!jar.0.contains_key("remember_token"));
+    jar.0.remove("id");
+    let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+    assert_eq!(res.status, StatusCode::FOUND);
+}

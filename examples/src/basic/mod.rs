@@ -5,6 +5,7 @@
 //!   argon2id hashes and, on success, redirects (303) to a safe `next` or to `/`.
 //! - `GET /settings` is `#[login_required]`: visitors are sent to `/login?next=%2Fsettings`.
 //! - `POST /logout` logs out (a `GET` does not).
+//! - "Remember me" on the form sets a remember-me cookie that outlives the session cookie.
 //!
 //! [`app`] builds the whole `App`; the `basic` example binary serves it and the integration test
 //! `tests/basic.rs` drives it in-process.
@@ -21,8 +22,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, get, post, web};
 use login_runtime::{
-    Authenticated, CurrentUser, LoginManager, get_flashed_messages, login_required, login_user,
-    logout_user, safe_next,
+    Authenticated, CurrentUser, LoginManager, LoginOptions, RememberMe, get_flashed_messages,
+    login_required, login_user_with, logout_user, safe_next,
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -110,6 +111,13 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let manager = LoginManager::<User>::new()
+        .login_view("/login")
+        // "Remember me": a login that outlives the browser session. Plain HTTP on localhost,
+        // so not `Secure`; remove `.secure(false)` behind TLS.
+        .remember_me(RememberMe::new(&state.key).secure(false))
+        .secret_key(&state.key)
+        .on_event(|_, event| tracing::info!(event = event.name(), "login event"));
     let session = SessionMiddleware::builder(CookieSessionStore::default(), state.key)
         // The demo serves plain HTTP on 127.0.0.1, where some browsers drop `Secure` cookies.
         // Behind TLS, delete this line: `Secure` is actix-session's default. The cookie stays
@@ -120,7 +128,7 @@ pub fn app(
     App::new()
         .app_data(state.users)
         .app_data(state.templates)
-        .wrap(LoginManager::<User>::new().login_view("/login"))
+        .wrap(manager)
         // The last `.wrap` runs first: the session is loaded before the login manager asks.
         .wrap(session)
         .service(index)
@@ -143,6 +151,8 @@ struct LoginForm {
     password: String,
     /// Carried through the form as a hidden field.
     next: Option<String>,
+    /// The "Remember me" checkbox: present (as `on`) only when ticked.
+    remember: Option<String>,
 }
 
 /// A `303 See Other` to `location`: after a POST, the browser follows it with a GET.
@@ -196,6 +206,7 @@ async fn login(
         username,
         password,
         next,
+        remember,
     } = form.into_inner();
     let next = next
         .filter(|next| !next.is_empty())
@@ -207,7 +218,8 @@ async fn login(
 
     if let Some(found) = found {
         // `Ok(false)` would mean an inactive user; none of the demo users is.
-        if login_user(&req, &found)? {
+        let options = LoginOptions::default().remember(remember.is_some());
+        if login_user_with(&req, &found, options)? {
             let target = next
                 .and_then(|next| safe_next(&req, &next))
                 .unwrap_or_else(|| "/".to_owned());
