@@ -26,7 +26,7 @@ impl LoginError {
     pub(crate) fn loader_failed(user_type: &'static str, cause: actix_web::Error) -> Self {
         tracing::error!(
             target: "login_runtime",
-            "the user loader for `{user_type}` failed: {cause}; answering 500, keeping the session"
+            "a loader for `{user_type}` failed: {cause}; answering 500, keeping the session"
         );
         Self::LoaderFailed(cause)
     }
