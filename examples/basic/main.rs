@@ -2,6 +2,7 @@
 //!
 //! Run it with `cargo run -p login-runtime-examples --example basic` and open
 //! <http://127.0.0.1:8080>. The app itself lives in `login_runtime_examples::basic`.
+//! `DEMO_PORT` picks another port (the browser test uses it); it always listens on loopback.
 
 use std::io;
 
@@ -24,8 +25,17 @@ async fn main() -> io::Result<()> {
     let key = Key::generate();
     let state = AppState::new(key).map_err(io::Error::other)?;
 
-    let server = HttpServer::new(move || basic::app(state.clone())).bind(ADDRESS)?;
-    println!("basic demo listening on http://{ADDRESS}");
+    let address = match std::env::var("DEMO_PORT") {
+        Ok(port) => {
+            let port: u16 = port.parse().map_err(|_| {
+                io::Error::other(format!("DEMO_PORT={port:?} is not a port number"))
+            })?;
+            format!("127.0.0.1:{port}")
+        }
+        Err(_) => ADDRESS.to_owned(),
+    };
+    let server = HttpServer::new(move || basic::app(state.clone())).bind(&address)?;
+    println!("basic demo listening on http://{address}");
     println!("demo users (username / password):");
     for user in DEMO_USERS {
         println!("  {} / {}", user.username, user.password);
