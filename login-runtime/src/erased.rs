@@ -10,6 +10,21 @@ use actix_web::{HttpMessage, HttpRequest};
 use crate::error::LoginError;
 use crate::state::LocalBoxFuture;
 
+/// The request's type-erased state, or the misconfiguration that explains its absence.
+/// `who` names the caller in the log line, e.g. "`RequireLogin` on".
+pub(crate) fn erased_state(
+    req: &HttpRequest,
+    who: &str,
+) -> Result<Rc<dyn ErasedState>, LoginError> {
+    let state = req.extensions().get::<Rc<dyn ErasedState>>().cloned();
+    state.ok_or_else(|| {
+        LoginError::misconfigured(format!(
+            "{who} {} needs a `LoginManager`; add `.wrap(LoginManager::<User>::new())` to the `App`",
+            req.path()
+        ))
+    })
+}
+
 /// The part of the request state that needs no user type: what `#[login_required]`,
 /// `RequireLogin`, `logout_user` and friends use.
 pub(crate) trait ErasedState {

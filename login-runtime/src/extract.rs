@@ -7,10 +7,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpRequest};
 
-use crate::erased::ErasedState;
-use crate::error::LoginError;
+use crate::erased::erased_state;
 use crate::state::{Identity, LocalBoxFuture, RequestState};
 use crate::{AnonymousUserMixin, UserLoader, UserMixin};
 
@@ -246,15 +245,7 @@ impl<Args: FromRequest + 'static, const FRESH: bool> FromRequest for LoginRequir
         // Held back until the login check passes.
         let mut payload = payload.take();
         Box::pin(async move {
-            let state = req.extensions().get::<Rc<dyn ErasedState>>().cloned();
-            let Some(state) = state else {
-                return Err(LoginError::misconfigured(format!(
-                    "`#[login_required]` on the handler for {} needs a `LoginManager`; add \
-                     `.wrap(LoginManager::<User>::new())` to the `App`",
-                    req.path()
-                ))
-                .into());
-            };
+            let state = erased_state(&req, "`#[login_required]` on the handler for")?;
             state.require(&req, FRESH, None).await?;
             let args = Args::from_request(&req, &mut payload).await;
             args.map(Self).map_err(Into::into)

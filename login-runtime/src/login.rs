@@ -4,10 +4,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use actix_session::SessionExt;
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::HttpRequest;
 
 use crate::UserLoader;
-use crate::erased::ErasedState;
+use crate::erased::erased_state;
 use crate::error::LoginError;
 use crate::refuse::NEXT_KEY;
 use crate::state::RequestState;
@@ -93,24 +93,24 @@ pub fn update_session_auth_hash<U: UserLoader>(
 /// Logs the current user out: removes the identity from the session, deletes the remember-me
 /// cookie, and this request's user becomes anonymous. Logging out a visitor is not an error.
 pub fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {
-    erased(req)?.logout(req)
+    erased_state(req, "`logout_user` on")?.logout(req)
 }
 
 /// Marks the current login fresh again, after the user re-entered their password
 /// (Flask's `confirm_login`).
 pub fn confirm_login(req: &HttpRequest) -> Result<(), LoginError> {
-    erased(req)?.confirm(req)
+    erased_state(req, "`confirm_login` on")?.confirm(req)
 }
 
 /// Whether the current login is fresh: made with credentials in this session rather than
 /// restored. `false` for a visitor.
 pub fn login_fresh(req: &HttpRequest) -> bool {
-    erased(req).is_ok_and(|state| state.login_fresh(req))
+    erased_state(req, "`login_fresh` on").is_ok_and(|state| state.login_fresh(req))
 }
 
 /// Whether the request carries a valid remember-me cookie (one that is not being deleted).
 pub fn login_remembered(req: &HttpRequest) -> bool {
-    erased(req).is_ok_and(|state| state.login_remembered(req))
+    erased_state(req, "`login_remembered` on").is_ok_and(|state| state.login_remembered(req))
 }
 
 /// Takes the URL `next_in_session` kept for the login handler, if it is still a safe redirect
@@ -123,14 +123,4 @@ pub fn take_next(req: &HttpRequest) -> Option<String> {
     }
     let raw = session.remove_as::<String>(NEXT_KEY)?.ok()?;
     crate::safe_next(req, &raw)
-}
-
-fn erased(req: &HttpRequest) -> Result<Rc<dyn ErasedState>, LoginError> {
-    let state = req.extensions().get::<Rc<dyn ErasedState>>().cloned();
-    state.ok_or_else(|| {
-        LoginError::misconfigured(
-            "no `LoginManager` wraps this route; add `.wrap(LoginManager::<User>::new())` to the `App`"
-                .to_owned(),
-        )
-    })
 }

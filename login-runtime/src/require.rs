@@ -2,12 +2,10 @@
 
 use std::rc::Rc;
 
-use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 
-use crate::erased::ErasedState;
-use crate::error::LoginError;
+use crate::erased::erased_state;
 use crate::state::LocalBoxFuture;
 
 /// Requires a login for every route it wraps.
@@ -91,20 +89,17 @@ where
         let service = Rc::clone(&self.service);
         let options = self.options.clone();
         Box::pin(async move {
-            let state = req.extensions().get::<Rc<dyn ErasedState>>().cloned();
-            let checked = match state {
-                Some(state) => {
-                    let http = req.request().clone();
-                    state
-                        .require(&http, options.fresh, options.login_view.as_deref())
-                        .await
+            // A clone of the request must be gone before the inner service takes it over.
+            let checked = {
+                let http = req.request().clone();
+                match erased_state(&http, "`RequireLogin` on") {
+                    Ok(state) => {
+                        state
+                            .require(&http, options.fresh, options.login_view.as_deref())
+                            .await
+                    }
+                    Err(err) => Err(err.into()),
                 }
-                None => Err(LoginError::misconfigured(format!(
-                    "`RequireLogin` on {} needs a `LoginManager`; add \
-                     `.wrap(LoginManager::<User>::new())` to the `App`",
-                    req.path()
-                ))
-                .into()),
             };
             match checked {
                 Ok(()) => Ok(service.call(req).await?.map_into_left_body()),
