@@ -93,12 +93,14 @@ impl<U: UserLoader> RequestState<U> {
     /// The state `LoginManager<U>` installed, or the misconfiguration that explains its absence.
     pub(crate) fn get(req: &HttpRequest) -> Result<Rc<Self>, LoginError> {
         let erased = req.extensions().get::<Rc<dyn ErasedState>>().cloned();
-        let other =
-            match erased.map(|state| (state.user_type(), state.into_any().downcast::<Self>())) {
-                Some((_, Ok(state))) => return Ok(state),
-                Some((user_type, Err(_))) => Some(user_type),
-                None => None,
-            };
+        let other = match erased {
+            Some(state) => match Rc::clone(&state).into_any().downcast::<Self>() {
+                Ok(typed) => return Ok(typed),
+                // Only on this error path is the other manager's user type worth asking for.
+                Err(_) => Some(state.user_type()),
+            },
+            None => None,
+        };
         let wanted = type_name::<U>();
         Err(LoginError::misconfigured(match other {
             Some(other) => format!(
