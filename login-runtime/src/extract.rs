@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::erased::erased_state;
-use crate::state::{Identity, LocalBoxFuture, RequestState};
+use crate::future::LocalBoxFuture;
+use crate::request_state::{Identity, RequestState, untyped_state};
 use crate::{AnonymousUserMixin, UserLoader, UserMixin};
 
 /// The current user, or the anonymous fallback. Never rejects a request.
@@ -245,7 +245,7 @@ impl<Args: FromRequest + 'static, const FRESH: bool> FromRequest for LoginRequir
         // Held back until the login check passes.
         let mut payload = payload.take();
         Box::pin(async move {
-            let state = erased_state(&req, "`#[login_required]` on the handler for")?;
+            let state = untyped_state(&req, "`#[login_required]` on the handler for")?;
             state.require(&req, FRESH, None).await?;
             let args = Args::from_request(&req, &mut payload).await;
             args.map(Self).map_err(Into::into)

@@ -7,10 +7,9 @@ use actix_session::SessionExt;
 use actix_web::HttpRequest;
 
 use crate::UserLoader;
-use crate::erased::erased_state;
 use crate::error::LoginError;
-use crate::refuse::NEXT_KEY;
-use crate::state::RequestState;
+use crate::request_state::{RequestState, untyped_state};
+use crate::unauthorized::NEXT_KEY;
 
 /// How [`login_user_with`] logs a user in. The default is a fresh, unforced login without a
 /// remember-me cookie.
@@ -93,24 +92,24 @@ pub fn update_session_auth_hash<U: UserLoader>(
 /// Logs the current user out: removes the identity from the session, deletes the remember-me
 /// cookie, and this request's user becomes anonymous. Logging out a visitor is not an error.
 pub fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {
-    erased_state(req, "`logout_user` on")?.logout(req)
+    untyped_state(req, "`logout_user` on")?.logout(req)
 }
 
 /// Marks the current login fresh again, after the user re-entered their password
 /// (Flask's `confirm_login`).
 pub fn confirm_login(req: &HttpRequest) -> Result<(), LoginError> {
-    erased_state(req, "`confirm_login` on")?.confirm(req)
+    untyped_state(req, "`confirm_login` on")?.confirm(req)
 }
 
 /// Whether the current login is fresh: made with credentials in this session rather than
 /// restored. `false` for a visitor.
 pub fn login_fresh(req: &HttpRequest) -> bool {
-    erased_state(req, "`login_fresh` on").is_ok_and(|state| state.login_fresh(req))
+    untyped_state(req, "`login_fresh` on").is_ok_and(|state| state.login_fresh(req))
 }
 
 /// Whether the request carries a valid remember-me cookie (one that is not being deleted).
 pub fn login_remembered(req: &HttpRequest) -> bool {
-    erased_state(req, "`login_remembered` on").is_ok_and(|state| state.login_remembered(req))
+    untyped_state(req, "`login_remembered` on").is_ok_and(|state| state.login_remembered(req))
 }
 
 /// Takes the URL `next_in_session` kept for the login handler, if it is still a safe redirect

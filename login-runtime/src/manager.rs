@@ -10,17 +10,19 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use actix_session::SessionExt;
 use actix_web::cookie::Key;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use crate::auth_hash::AuthTagger;
-use crate::erased::session_middleware_ran;
+use crate::config::{Config, Localizer, Message, ResponseHook};
 use crate::events::{Listener, LoginEvent};
+use crate::future::LocalBoxFuture;
 use crate::loader::RequestLoader;
 use crate::remember::RememberMe;
-use crate::state::{LocalBoxFuture, RequestState};
+use crate::request_state::RequestState;
 use crate::{SessionProtection, UserLoader};
 
 /// The login middleware for user type `U`.
@@ -49,70 +51,6 @@ pub struct LoginManager<U> {
     config: Arc<Config<U>>,
 }
 
-/// A message flashed with a category.
-#[derive(Debug, Clone)]
-pub(crate) struct Message {
-    pub(crate) text: String,
-    pub(crate) category: String,
-}
-
-/// Builds a response for a refused request.
-pub(crate) type ResponseHook = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
-/// Translates a flashed message.
-pub(crate) type Localizer = Arc<dyn Fn(&HttpRequest, &str) -> String + Send + Sync>;
-/// Loads a user from the request alone.
-pub(crate) type RequestLoaderFn<U> =
-    fn(&HttpRequest) -> LocalBoxFuture<'static, Result<Option<U>, actix_web::Error>>;
-
-/// Configuration shared by every request a manager serves.
-pub(crate) struct Config<U> {
-    pub(crate) login_view: Option<String>,
-    pub(crate) login_message: Option<Message>,
-    pub(crate) localizer: Option<Localizer>,
-    pub(crate) refresh_view: Option<String>,
-    pub(crate) needs_refresh_message: Option<Message>,
-    pub(crate) unauthorized_handler: Option<ResponseHook>,
-    pub(crate) needs_refresh_handler: Option<ResponseHook>,
-    pub(crate) next_in_session: bool,
-    pub(crate) exempt_methods: Vec<Method>,
-    pub(crate) protection: SessionProtection,
-    pub(crate) trusted_proxies: Vec<IpAddr>,
-    pub(crate) remember: Option<RememberMe>,
-    pub(crate) request_loader: Option<RequestLoaderFn<U>>,
-    pub(crate) listener: Option<Listener<U>>,
-    pub(crate) auth: AuthTagger,
-    pub(crate) idle_timeout: Option<Duration>,
-    pub(crate) absolute_timeout: Option<Duration>,
-}
-
-impl<U> Clone for Config<U> {
-    fn clone(&self) -> Self {
-        Self {
-            login_view: self.login_view.clone(),
-            login_message: self.login_message.clone(),
-            localizer: self.localizer.clone(),
-            refresh_view: self.refresh_view.clone(),
-            needs_refresh_message: self.needs_refresh_message.clone(),
-            unauthorized_handler: self.unauthorized_handler.clone(),
-            needs_refresh_handler: self.needs_refresh_handler.clone(),
-            next_in_session: self.next_in_session,
-            exempt_methods: self.exempt_methods.clone(),
-            protection: self.protection,
-            trusted_proxies: self.trusted_proxies.clone(),
-            remember: self.remember.clone(),
-            request_loader: self.request_loader,
-            listener: self.listener.clone(),
-            auth: self.auth.clone(),
-            idle_timeout: self.idle_timeout,
-            absolute_timeout: self.absolute_timeout,
-        }
-    }
-}
-
-fn message(text: Option<String>, category: String) -> Option<Message> {
-    text.map(|text| Message { text, category })
-}
-
 // No bound on `U` here: a user type without a loader is reported once, where the manager is
 // `.wrap`ped, with `UserLoader`'s message, instead of on every builder call.
 impl<U> LoginManager<U> {
@@ -122,31 +60,7 @@ impl<U> LoginManager<U> {
     /// off until [`remember_me`](Self::remember_me) is set.
     pub fn new() -> Self {
         Self {
-            config: Arc::new(Config {
-                login_view: None,
-                login_message: message(
-                    Some("Please log in to access this page.".into()),
-                    "message".into(),
-                ),
-                localizer: None,
-                refresh_view: None,
-                needs_refresh_message: message(
-                    Some("Please reauthenticate to access this page.".into()),
-                    "message".into(),
-                ),
-                unauthorized_handler: None,
-                needs_refresh_handler: None,
-                next_in_session: false,
-                exempt_methods: vec![Method::OPTIONS],
-                protection: SessionProtection::Basic,
-                trusted_proxies: Vec::new(),
-                remember: None,
-                request_loader: None,
-                listener: None,
-                auth: AuthTagger::new(None),
-                idle_timeout: None,
-                absolute_timeout: None,
-            }),
+            config: Arc::new(Config::default()),
         }
     }
 
@@ -163,13 +77,7 @@ impl<U> LoginManager<U> {
     /// The message flashed on the login redirect (`None`: flash nothing).
     pub fn login_message(self, text: Option<impl Into<String>>) -> Self {
         let text = text.map(Into::into);
-        self.configure(|config| {
-            let category = config
-                .login_message
-                .take()
-                .map_or_else(|| "message".to_owned(), |m| m.category);
-            config.login_message = message(text, category);
-        })
+        self.configure(|config| set_message(&mut config.login_message, text))
     }
 
     /// The category of the login message (default `message`).
@@ -201,13 +109,7 @@ impl<U> LoginManager<U> {
     /// The message flashed on the refresh redirect (`None`: flash nothing).
     pub fn needs_refresh_message(self, text: Option<impl Into<String>>) -> Self {
         let text = text.map(Into::into);
-        self.configure(|config| {
-            let category = config
-                .needs_refresh_message
-                .take()
-                .map_or_else(|| "message".to_owned(), |m| m.category);
-            config.needs_refresh_message = message(text, category);
-        })
+        self.configure(|config| set_message(&mut config.needs_refresh_message, text))
     }
 
     /// The category of the needs-refresh message (default `message`).
@@ -304,6 +206,14 @@ impl<U> LoginManager<U> {
         edit(Arc::make_mut(&mut self.config));
         self
     }
+}
+
+/// Sets a message's text, keeping its category; `None` turns the message off.
+fn set_message(message: &mut Option<Message>, text: Option<String>) {
+    let category = message
+        .take()
+        .map_or_else(|| "message".to_owned(), |m| m.category);
+    *message = text.map(|text| Message { text, category });
 }
 
 impl<U> LoginManager<U> {
@@ -414,6 +324,28 @@ where
             state: Some(state),
         }
     }
+}
+
+/// Whether actix-session's `SessionMiddleware` has already put its session into this request.
+///
+/// actix-session's state type is private, and `get_session()` silently creates an empty session
+/// when there is none, so a missing or misordered middleware would otherwise go unnoticed and
+/// every login would be lost. The probe: with the extensions set aside, `get_session()` creates
+/// a throwaway session; putting the set-aside extensions back over it replaces the throwaway only
+/// if a real session was there. The throwaway is empty and unchanged, so it never sets a cookie.
+///
+/// The middleware order is fixed when the app is built, so the manager probes only its first
+/// request and remembers the answer.
+fn session_middleware_ran(req: &ServiceRequest) -> bool {
+    let saved = std::mem::take(&mut *req.extensions_mut());
+    let throwaway = req.get_session();
+    let mut ext = req.extensions_mut();
+    let mut merged = std::mem::take(&mut *ext);
+    merged.extend(saved);
+    *ext = merged;
+    drop(ext);
+    let current = req.get_session();
+    !std::ptr::eq(&*throwaway.entries(), &*current.entries())
 }
 
 pin_project_lite::pin_project! {

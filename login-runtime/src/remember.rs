@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::record::unix_now;
+use crate::login_record::unix_now;
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};

@@ -5,8 +5,8 @@ use std::rc::Rc;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 
-use crate::erased::erased_state;
-use crate::state::LocalBoxFuture;
+use crate::future::LocalBoxFuture;
+use crate::request_state::untyped_state;
 
 /// Requires a login for every route it wraps.
 ///
@@ -92,7 +92,7 @@ where
             // A clone of the request must be gone before the inner service takes it over.
             let checked = {
                 let http = req.request().clone();
-                match erased_state(&http, "`RequireLogin` on") {
+                match untyped_state(&http, "`RequireLogin` on") {
                     Ok(state) => {
                         state
                             .require(&http, options.fresh, options.login_view.as_deref())

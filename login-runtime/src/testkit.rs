@@ -15,7 +15,7 @@ use actix_web::dev::ServiceRequest;
 
 use std::rc::Rc;
 
-use crate::state::RequestState;
+use crate::request_state::RequestState;
 use crate::{LoginOptions, UserLoader};
 
 /// A login to perform when the request reaches `LoginManager`, as if a login route had run

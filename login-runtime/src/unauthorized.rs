@@ -5,9 +5,9 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::UserMixin;
+use crate::config::{Config, Message, ResponseHook};
 use crate::events::{LoginEvent, emit};
 use crate::flash::flash;
-use crate::manager::{Config, Message, ResponseHook};
 use crate::next::{login_url, make_next_param};
 
 /// htmx's request marker and redirect instruction (static: parsing a name per request shows up

@@ -7,11 +7,11 @@ use actix_session::Session;
 use serde::{Deserialize, Serialize};
 
 /// The one session key the library owns. A single record, so it can never be half-written.
-pub(crate) const SESSION_KEY: &str = "_login";
+pub(crate) const LOGIN_KEY: &str = "_login";
 
 /// What the session stores for a logged-in user (security bar S6: one small record).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct SessionRecord {
+pub(crate) struct LoginRecord {
     /// The user's `get_id()`.
     pub(crate) id: String,
     /// Whether the login came from credentials in this session (Flask's `_fresh`).
@@ -39,7 +39,7 @@ pub(crate) struct SessionRecord {
 /// Clock skew tolerated for a timestamp in the future; beyond it the timestamp is absurd.
 const MAX_SKEW_SECS: u64 = 60;
 
-impl SessionRecord {
+impl LoginRecord {
     /// A record for a login happening now; `timed` when a timeout needs the timestamps.
     pub(crate) fn new(
         id: String,
@@ -99,8 +99,8 @@ pub(crate) fn unix_now() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-pub(crate) fn read_record(session: &Session) -> Option<SessionRecord> {
-    match session.get::<SessionRecord>(SESSION_KEY) {
+pub(crate) fn read_record(session: &Session) -> Option<LoginRecord> {
+    match session.get::<LoginRecord>(LOGIN_KEY) {
         Ok(record) => record,
         Err(err) => {
             // Wrong-typed data under our key: anonymous, and the data is left for inspection.
@@ -114,11 +114,11 @@ pub(crate) fn read_record(session: &Session) -> Option<SessionRecord> {
 mod tests {
     use super::*;
 
-    fn at(since: u64, seen: u64) -> SessionRecord {
-        SessionRecord {
+    fn at(since: u64, seen: u64) -> LoginRecord {
+        LoginRecord {
             since,
             seen,
-            ..SessionRecord::new("1".into(), true, None, String::new(), true)
+            ..LoginRecord::new("1".into(), true, None, String::new(), true)
         }
     }
 

@@ -1,0 +1,219 @@
+//! Per-request login state: the lazily resolved user, cached once per request, and the cookie
+//! changes to apply to the response.
+//!
+//! The state is one value per request, split by what touches it:
+//! - this file: the state itself, its lookup, and the once-per-request identity cache;
+//! - [`resolve`]: resolving the identity (session → remember cookie → request loader);
+//! - [`mutations`]: login, logout, confirm and the auth-hash update;
+//! - [`finish`]: the response's cookie changes and cache headers;
+//! - [`untyped`]: the same state without its user type, for the guard and `logout_user`.
+
+mod finish;
+mod mutations;
+mod resolve;
+mod untyped;
+
+pub(crate) use untyped::{UntypedState, untyped_state};
+
+use std::any::type_name;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::ServiceRequest;
+use actix_web::{HttpMessage, HttpRequest};
+use tokio::sync::OnceCell;
+
+use crate::config::Config;
+use crate::error::LoginError;
+use crate::events::{LoginEvent, emit};
+use crate::login_record::{LOGIN_KEY, LoginRecord, read_record};
+use crate::protection::identifier;
+use crate::remember::RememberCheck;
+use crate::{SessionProtection, UserLoader};
+use finish::CookieChange;
+
+/// A resolved login.
+pub(crate) struct Identity<U> {
+    pub(crate) user: Rc<U>,
+    pub(crate) fresh: bool,
+}
+
+impl<U> Clone for Identity<U> {
+    fn clone(&self) -> Self {
+        Self {
+            user: Rc::clone(&self.user),
+            fresh: self.fresh,
+        }
+    }
+}
+
+/// Per-request state for one user type, inserted into request extensions by `LoginManager<U>`.
+pub(crate) struct RequestState<U> {
+    pub(crate) config: Arc<Config<U>>,
+    /// Whether actix-session's middleware ran before ours (checked once, on the way in).
+    session_ok: bool,
+    /// The identity as loaded from the session: resolved at most once, on first demand.
+    loaded: OnceCell<Option<Identity<U>>>,
+    /// Set by `login_user`/`logout_user`, and then wins over `loaded` for the rest of the request.
+    changed: RefCell<Option<Option<Identity<U>>>>,
+    /// The remember cookie, verified at most once.
+    remember: std::cell::OnceCell<RememberCheck>,
+    cookie_change: RefCell<CookieChange>,
+    /// The `Accessed` event has fired (and the response depends on the cookie).
+    accessed: Cell<bool>,
+    /// The library changed the login record in the session: the response must not be cached.
+    wrote_session: Cell<bool>,
+}
+
+impl<U: UserLoader> RequestState<U> {
+    /// Installs fresh state for this request; the user is not loaded until someone asks.
+    /// `session_ok`: whether actix-session's middleware runs before ours.
+    pub(crate) fn install(
+        req: &ServiceRequest,
+        config: &Arc<Config<U>>,
+        session_ok: bool,
+    ) -> Rc<Self> {
+        let state = Rc::new(Self {
+            config: Arc::clone(config),
+            session_ok,
+            loaded: OnceCell::new(),
+            changed: RefCell::new(None),
+            remember: std::cell::OnceCell::new(),
+            cookie_change: RefCell::new(CookieChange::Keep),
+            accessed: Cell::new(false),
+            wrote_session: Cell::new(false),
+        });
+        // One entry serves both the typed and the type-erased users (see `get`).
+        req.extensions_mut()
+            .insert(Rc::clone(&state) as Rc<dyn UntypedState>);
+        state
+    }
+
+    /// The state `LoginManager<U>` installed, or the misconfiguration that explains its absence.
+    pub(crate) fn get(req: &HttpRequest) -> Result<Rc<Self>, LoginError> {
+        let erased = req.extensions().get::<Rc<dyn UntypedState>>().cloned();
+        let other = match erased {
+            Some(state) => match Rc::clone(&state).into_any().downcast::<Self>() {
+                Ok(typed) => return Ok(typed),
+                // Only on this error path is the other manager's user type worth asking for.
+                Err(_) => Some(state.user_type()),
+            },
+            None => None,
+        };
+        let wanted = type_name::<U>();
+        Err(LoginError::misconfigured(match other {
+            Some(other) => format!(
+                "a handler asked for the user type `{wanted}`, but the `LoginManager` on this \
+                 route serves `{other}`; use that type, or wrap the app with `LoginManager::<{wanted}>::new()`"
+            ),
+            None => format!(
+                "a handler asked for the current `{wanted}`, but no `LoginManager` wraps this \
+                 route; add `.wrap(LoginManager::<{wanted}>::new())` to the `App`"
+            ),
+        }))
+    }
+
+    /// The session, if actix-session's middleware is in place.
+    pub(crate) fn session(&self, req: &HttpRequest) -> Result<Session, LoginError> {
+        if self.session_ok {
+            Ok(req.get_session())
+        } else {
+            Err(LoginError::misconfigured(
+                "no actix-session `SessionMiddleware` ran before `LoginManager`; register it \
+                 after `LoginManager`, because the last `.wrap` runs first: \
+                 `App::new().wrap(LoginManager::new()).wrap(SessionMiddleware::new(..))`"
+                    .to_owned(),
+            ))
+        }
+    }
+
+    /// The current identity: resolved on first call, cached for the rest of the request.
+    pub(crate) async fn identity(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<Option<Identity<U>>, LoginError> {
+        if let Some(changed) = &*self.changed.borrow() {
+            return Ok(changed.clone());
+        }
+        let identity = self
+            .loaded
+            .get_or_try_init(|| self.load(req))
+            .await?
+            .clone();
+        if !self.accessed.replace(true) {
+            let user = identity.as_ref().map(|identity| &*identity.user);
+            self.emit(req, &LoginEvent::Accessed(user));
+        }
+        Ok(identity)
+    }
+
+    /// The identity when this request has already resolved or changed it (`None`: not yet).
+    /// Lets extractors that come after the guard answer without a future of their own.
+    pub(crate) fn resolved_identity(&self) -> Option<Option<Identity<U>>> {
+        match &*self.changed.borrow() {
+            Some(changed) => Some(changed.clone()),
+            None => self.loaded.get().cloned(),
+        }
+    }
+
+    pub(crate) fn emit(&self, req: &HttpRequest, event: &LoginEvent<'_, U>) {
+        emit(self.config.listener.as_ref(), req, event);
+    }
+
+    /// Whether login records need timestamps: only when a timeout reads them.
+    fn timed(&self) -> bool {
+        self.config.idle_timeout.is_some() || self.config.absolute_timeout.is_some()
+    }
+
+    fn client_id(&self, req: &HttpRequest) -> Option<String> {
+        (self.config.protection != SessionProtection::Off)
+            .then(|| identifier(req, &self.config.trusted_proxies))
+    }
+
+    fn remember_check(&self, req: &HttpRequest) -> &RememberCheck {
+        self.remember.get_or_init(|| match &self.config.remember {
+            Some(remember) => remember.check(req),
+            None => RememberCheck::Absent,
+        })
+    }
+
+    fn write_record(&self, session: &Session, record: &LoginRecord) {
+        self.wrote_session.set(true);
+        if let Err(err) = session.insert(LOGIN_KEY, record) {
+            tracing::error!(target: "login_runtime", "cannot write the login record: {err}");
+        }
+    }
+
+    /// Removes the login record, touching the session only if there is one: a removal marks
+    /// the session changed (and costs a `Set-Cookie`) even when the key is absent.
+    fn remove_record(&self, session: &Session) {
+        if session.contains_key(LOGIN_KEY) {
+            session.remove(LOGIN_KEY);
+            self.wrote_session.set(true);
+        }
+    }
+
+    fn set_cookie_change(&self, change: CookieChange) {
+        *self.cookie_change.borrow_mut() = change;
+    }
+
+    /// `login_fresh`.
+    pub(crate) fn login_fresh(&self, req: &HttpRequest) -> bool {
+        if self.changed.borrow().is_some() || self.loaded.initialized() {
+            return self
+                .resolved_identity()
+                .flatten()
+                .is_some_and(|identity| identity.fresh);
+        }
+        // Not resolved yet: read the flag the way Flask-Login does, without loading the user.
+        self.session_ok && read_record(&req.get_session()).is_some_and(|record| record.fresh)
+    }
+
+    /// `login_remembered`.
+    pub(crate) fn login_remembered(&self, req: &HttpRequest) -> bool {
+        !matches!(*self.cookie_change.borrow(), CookieChange::Clear)
+            && matches!(self.remember_check(req), RememberCheck::Valid { .. })
+    }
+}
