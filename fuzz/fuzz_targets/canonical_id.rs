@@ -1,4 +1,5 @@
-//! Id parsing on any input: never panics, and accepts only the canonical form.
+//! Id parsing on any input: never panics, and accepts only the canonical form
+//! (docs/behaviour.md L3).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,6 @@
 //! Whole requests with arbitrary session cookie, remember cookie and `Authorization` header:
-//! never a panic, never a 500, never a login (a valid cookie cannot be guessed).
+//! never a panic, never a 500, never a login (a valid cookie cannot be guessed);
+//! docs/behaviour.md V2.
 #![no_main]
 
 use std::cell::RefCell;

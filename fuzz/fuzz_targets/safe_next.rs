@@ -1,4 +1,5 @@
-//! `safe_next` on any input: never panics, and what it accepts keeps the contract's invariants.
+//! `safe_next` on any input: never panics, and what it accepts keeps the invariants of
+//! docs/behaviour.md N12.
 #![no_main]
 
 use actix_web::test::TestRequest;

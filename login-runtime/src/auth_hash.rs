@@ -1,7 +1,7 @@
 //! `session_auth_hash`: ending a user's other sessions when their password changes.
 //!
 //! The session and the remember cookie store a keyed MAC of the user's auth hash, never the
-//! hash itself, and compare it in constant time (security bar S3).
+//! hash itself, and compare it in constant time (docs/behaviour.md S3).
 
 use actix_web::cookie::Key;
 use hmac::{Hmac, Mac};

@@ -16,7 +16,13 @@ use crate::SessionProtection;
 use crate::auth_hash::AuthTagger;
 use crate::events::Listener;
 use crate::future::LocalBoxFuture;
+use crate::protection::Fingerprinter;
 use crate::remember::RememberMe;
+use crate::revocation::{MemoryRevocations, RevocationStore};
+
+/// Every login ends this long after it was made unless configured otherwise: an upper bound
+/// that lets a logout's revocation expire (docs/behaviour.md S4).
+pub(crate) const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 /// A message flashed with a category.
 #[derive(Debug, Clone)]
@@ -59,8 +65,17 @@ pub(crate) struct Options {
     pub(crate) trusted_proxies: Vec<IpAddr>,
     pub(crate) remember: Option<RememberMe>,
     pub(crate) auth: AuthTagger,
+    /// Keys the session-protection fingerprint; `None` until `secret_key` or startup sets it.
+    pub(crate) fingerprint: Option<Fingerprinter>,
     pub(crate) idle_timeout: Option<Duration>,
-    pub(crate) absolute_timeout: Option<Duration>,
+    pub(crate) absolute_timeout: Duration,
+    /// What this manager's logins are bound to (default: the user type's name).
+    pub(crate) namespace: String,
+    pub(crate) revocations: Arc<dyn RevocationStore>,
+    /// How long a request waits for the revocation store before failing closed.
+    pub(crate) store_timeout: Duration,
+    /// This site's origin, for the `next` of a login view on another site.
+    pub(crate) site_url: Option<String>,
 }
 
 impl Default for Options {
@@ -80,8 +95,13 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             remember: None,
             auth: AuthTagger::new(None),
+            fingerprint: None,
             idle_timeout: None,
-            absolute_timeout: None,
+            absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
+            namespace: String::new(),
+            revocations: MemoryRevocations::shared(),
+            store_timeout: Duration::from_secs(1),
+            site_url: None,
         }
     }
 }
@@ -97,7 +117,10 @@ pub(crate) struct Config<U> {
 impl<U> Default for Config<U> {
     fn default() -> Self {
         Self {
-            options: Options::default(),
+            options: Options {
+                namespace: std::any::type_name::<U>().to_owned(),
+                ..Options::default()
+            },
             request_loader: None,
             listener: None,
         }

@@ -15,12 +15,23 @@ pub enum LoginError {
     Misconfigured(String),
     /// The user loader returned an error (a database blip, say). The session is kept.
     LoaderFailed(actix_web::Error),
+    /// A store the login depends on (revocations) failed or did not answer in time: `503`,
+    /// and nothing that needed it is granted or reported done.
+    StoreUnavailable(String),
 }
 
 impl LoginError {
     pub(crate) fn misconfigured(fix: String) -> Self {
         tracing::error!(target: "login_runtime", "login-runtime is misconfigured: {fix}");
         Self::Misconfigured(fix)
+    }
+
+    pub(crate) fn store_unavailable(cause: &str) -> Self {
+        tracing::error!(
+            target: "login_runtime",
+            "the revocation store is unavailable: {cause}; answering 503"
+        );
+        Self::StoreUnavailable(cause.to_owned())
     }
 
     pub(crate) fn loader_failed(user_type: &'static str, cause: actix_web::Error) -> Self {
@@ -37,6 +48,9 @@ impl fmt::Display for LoginError {
         match self {
             Self::Misconfigured(fix) => write!(f, "login-runtime is misconfigured: {fix}"),
             Self::LoaderFailed(cause) => write!(f, "the user loader failed: {cause}"),
+            Self::StoreUnavailable(cause) => {
+                write!(f, "the revocation store is unavailable: {cause}")
+            }
         }
     }
 }
@@ -45,15 +59,22 @@ impl std::error::Error for LoginError {}
 
 impl ResponseError for LoginError {
     fn status_code(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
+        match self {
+            Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Misconfigured(_) | Self::LoaderFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::InternalServerError()
+        let body = match self {
+            Self::StoreUnavailable(_) => "service unavailable",
+            Self::Misconfigured(_) | Self::LoaderFailed(_) => "internal server error",
+        };
+        HttpResponse::build(self.status_code())
             .insert_header((
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; charset=utf-8"),
             ))
-            .body("internal server error")
+            .body(body)
     }
 }

@@ -10,7 +10,8 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
 use crate::future::LocalBoxFuture;
-use crate::request_state::{Identity, RequestState, untyped_state};
+use crate::request_state::{Identity, RequestState};
+use crate::untyped_state::untyped_state;
 use crate::{AnonymousUserMixin, UserLoader, UserMixin};
 
 /// The current user, or the anonymous fallback. Never rejects a request.

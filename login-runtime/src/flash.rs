@@ -5,8 +5,13 @@ use actix_session::SessionExt;
 use actix_web::HttpRequest;
 use serde::{Deserialize, Serialize};
 
+use crate::untyped_state::untyped_state;
+
 /// The session key flashes live under.
 const FLASH_KEY: &str = "_flashes";
+/// The marker cookie that carries a refusal's message to the login page for a visitor without a
+/// session (a refusal creates none).
+pub(crate) const MESSAGE_COOKIE: &str = "login_message";
 /// A session in a cookie store has 4 KB; a loop that flashes must not fill it.
 const MAX_FLASHES: usize = 16;
 
@@ -40,13 +45,25 @@ pub fn flash(req: &HttpRequest, category: &str, message: &str) -> Result<(), act
 
 /// Takes the queued flash messages out of the session (they are shown once). Unreadable data
 /// under the key is dropped rather than failing the page.
+///
+/// This includes the login manager's message for a visitor it refused before they had a
+/// session (a refusal creates none, so that message travels in a short-lived cookie naming it).
 pub fn get_flashed_messages(req: &HttpRequest) -> Vec<Flash> {
+    let mut flashes = Vec::new();
+    if let Some(marker) = req.cookie(MESSAGE_COOKIE)
+        && let Ok(state) = untyped_state(req, "`get_flashed_messages` on")
+        && let Some((category, message)) = state.take_marked_message(req, marker.value())
+    {
+        flashes.push(Flash { category, message });
+    }
     let session = req.get_session();
     if !session.contains_key(FLASH_KEY) {
-        return Vec::new();
+        return flashes;
     }
-    session
+    let stored = session
         .remove_as::<Vec<Flash>>(FLASH_KEY)
         .and_then(Result::ok)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    flashes.extend(stored);
+    flashes
 }

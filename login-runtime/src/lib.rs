@@ -44,7 +44,7 @@
 //!
 //! #[post("/logout")]
 //! async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-//!     logout_user(&req)?;
+//!     logout_user(&req).await?;
 //!     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
 //! }
 //!
@@ -81,6 +81,7 @@ extern crate self as login_runtime;
 
 mod auth_hash;
 mod config;
+mod csrf;
 mod error;
 mod events;
 mod extract;
@@ -90,14 +91,18 @@ mod loader;
 mod login;
 mod login_record;
 mod manager;
+mod middleware;
 mod next;
 mod protection;
+mod random;
 mod remember;
 mod request_state;
 mod require;
+mod revocation;
 #[cfg(feature = "test-kit")]
 mod testkit;
 mod unauthorized;
+mod untyped_state;
 mod user;
 
 /// The test kit (feature `test-kit`): log a user in from an `actix_web::test` request.
@@ -106,6 +111,7 @@ pub mod test {
     pub use crate::testkit::TestLogin;
 }
 
+pub use crate::csrf::{CsrfError, csrf_token, verify_csrf};
 pub use crate::error::LoginError;
 pub use crate::events::LoginEvent;
 pub use crate::extract::{Authenticated, CurrentUser};
@@ -113,13 +119,17 @@ pub use crate::flash::{Flash, flash, get_flashed_messages};
 pub use crate::loader::{LoaderOutput, RequestLoader, UserId, UserLoader};
 pub use crate::login::{
     LoginOptions, confirm_login, login_fresh, login_remembered, login_user, login_user_with,
-    logout_user, take_next, update_session_auth_hash,
+    logout_everywhere, logout_user, take_next, update_session_auth_hash,
 };
-pub use crate::manager::{LoginManager, LoginMiddleware};
+pub use crate::manager::LoginManager;
+pub use crate::middleware::LoginMiddleware;
 pub use crate::next::{login_url, make_next_param, safe_next, safe_next_with};
 pub use crate::protection::SessionProtection;
 pub use crate::remember::RememberMe;
 pub use crate::require::{RequireLogin, RequireLoginMiddleware};
+pub use crate::revocation::{
+    LoginRef, MemoryRevocations, RevocationStore, StoreError, StoreFuture,
+};
 pub use crate::user::{AnonymousUser, AnonymousUserMixin, UserMixin};
 
 #[cfg(feature = "macros")]

@@ -8,8 +8,9 @@ use actix_web::HttpRequest;
 
 use crate::UserLoader;
 use crate::error::LoginError;
-use crate::request_state::{RequestState, untyped_state};
+use crate::request_state::RequestState;
 use crate::unauthorized::NEXT_KEY;
+use crate::untyped_state::untyped_state;
 
 /// How [`login_user_with`] logs a user in. The default is a fresh, unforced login without a
 /// remember-me cookie.
@@ -89,27 +90,53 @@ pub fn update_session_auth_hash<U: UserLoader>(
     RequestState::<U>::get(req)?.update_auth_hash(req, user)
 }
 
-/// Logs the current user out: removes the identity from the session, deletes the remember-me
-/// cookie, and this request's user becomes anonymous. Logging out a visitor is not an error.
-pub fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {
-    untyped_state(req, "`logout_user` on")?.logout(req)
+/// Logs the current user out, for good: the login is revoked (so no copy of the session
+/// cookie or the remember cookie taken before logs in again, with any session store), removed
+/// from the session, whose id is renewed, and the remember-me cookie is deleted. This request's
+/// user becomes anonymous. Logging out a visitor is not an error.
+///
+/// Fails, changing nothing, when the revocation store cannot record the logout (`503`): a
+/// logout is never reported done when it is not.
+pub async fn logout_user(req: &HttpRequest) -> Result<(), LoginError> {
+    untyped_state(req, "`logout_user` on")?.logout(req).await
+}
+
+/// Ends every login of `user`, on every device, made until now: sessions and remember cookies
+/// alike ("log out everywhere", or the reaction to a stolen account). This request's login ends
+/// too if it is `user`'s. Needs no change to the app's user store.
+pub async fn logout_everywhere<U: UserLoader>(
+    req: &HttpRequest,
+    user: &U,
+) -> Result<(), LoginError> {
+    RequestState::<U>::get(req)?
+        .logout_everywhere(req, user)
+        .await
 }
 
 /// Marks the current login fresh again, after the user re-entered their password
-/// (Flask's `confirm_login`).
-pub fn confirm_login(req: &HttpRequest) -> Result<(), LoginError> {
-    untyped_state(req, "`confirm_login` on")?.confirm(req)
+/// (Flask's `confirm_login`). A login held only by the remember cookie is restored first, so
+/// this works whatever the handler read before.
+pub async fn confirm_login(req: &HttpRequest) -> Result<(), LoginError> {
+    untyped_state(req, "`confirm_login` on")?.confirm(req).await
 }
 
 /// Whether the current login is fresh: made with credentials in this session rather than
-/// restored. `false` for a visitor.
-pub fn login_fresh(req: &HttpRequest) -> bool {
-    untyped_state(req, "`login_fresh` on").is_ok_and(|state| state.login_fresh(req))
+/// restored. `false` for a visitor. The identity is resolved under every check first (session
+/// protection, auth hash, timeouts, revocation), so this agrees with the guard.
+pub async fn login_fresh(req: &HttpRequest) -> bool {
+    match untyped_state(req, "`login_fresh` on") {
+        Ok(state) => state.login_fresh(req).await,
+        Err(_) => false,
+    }
 }
 
-/// Whether the request carries a valid remember-me cookie (one that is not being deleted).
-pub fn login_remembered(req: &HttpRequest) -> bool {
-    untyped_state(req, "`login_remembered` on").is_ok_and(|state| state.login_remembered(req))
+/// Whether the current login came with a valid remember-me cookie of the same user (one that
+/// is not being deleted). Resolves the identity first, like [`login_fresh`].
+pub async fn login_remembered(req: &HttpRequest) -> bool {
+    match untyped_state(req, "`login_remembered` on") {
+        Ok(state) => state.login_remembered(req).await,
+        Err(_) => false,
+    }
 }
 
 /// Takes the URL `next_in_session` kept for the login handler, if it is still a safe redirect

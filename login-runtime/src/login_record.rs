@@ -1,5 +1,9 @@
 //! The login record the session holds: one small value, so it can never be half-written and
-//! never pushes a cookie store past its 4 KB (security bar S6).
+//! never pushes a cookie store past its 4 KB (docs/behaviour.md S6).
+//!
+//! Version 2 binds each login to what issued it and makes it revocable: a random login id, the
+//! namespace of the manager that made it, and the time the user authenticated. A record this
+//! version does not understand (an older version, unknown fields, wrong types) is no login.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -9,59 +13,99 @@ use serde::{Deserialize, Serialize};
 /// The one session key the library owns. A single record, so it can never be half-written.
 pub(crate) const LOGIN_KEY: &str = "_login";
 
-/// What the session stores for a logged-in user (security bar S6: one small record).
+/// The record format; bump it to retire every record written before.
+const VERSION: u8 = 2;
+
+/// What the session stores for a logged-in user (docs/behaviour.md S6: one small record).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct LoginRecord {
+    /// The format version, [`VERSION`].
+    pub(crate) v: u8,
+    /// The namespace of the manager that made the login: another manager's login is not one.
+    pub(crate) ns: String,
+    /// This login's random id: what logout revokes.
+    pub(crate) lid: String,
     /// The user's `get_id()`.
     pub(crate) id: String,
+    /// When the user authenticated (Unix milliseconds, so that a login right after "log out
+    /// everywhere" is not caught by it): a login restored from the remember cookie
+    /// keeps the time of the password login that set the cookie, so "log out everywhere"
+    /// reaches it.
+    pub(crate) iat: u64,
+    /// When this session's login began (Unix seconds), for the absolute timeout.
+    pub(crate) since: u64,
+    /// When the login was last used, to the granularity below, for the idle timeout; zero when
+    /// no idle timeout is configured, since rewriting it costs session writes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) seen: u64,
     /// Whether the login came from credentials in this session (Flask's `_fresh`).
     pub(crate) fresh: bool,
     /// The login was forced for a user who was already inactive, so inactivity alone does not
-    /// end it (spec line 4 vs. line 7: only a user who *becomes* inactive is logged out).
+    /// end it (docs/behaviour.md B4 vs. B7: only a user who *becomes* inactive is logged out).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) forced: bool,
-    /// The session-protection identifier of the client that logged in.
+    /// The session-protection fingerprint of the client that logged in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) client: Option<String>,
     /// The MAC of the user's `session_auth_hash` at login; empty when the type has none.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(crate) hash: String,
-    /// When the login happened (Unix seconds), for the absolute timeout; written only when a
-    /// timeout is configured, since parsing it costs every request. A record without it counts
-    /// as expired once a timeout is configured.
+    /// How long this login's remember cookie lives (seconds; zero: none), so that a logout
+    /// knows how long a copy of that cookie must stay revoked.
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub(crate) since: u64,
-    /// When the login was last used, to the granularity below, for the idle timeout.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub(crate) seen: u64,
+    pub(crate) remember: u64,
 }
 
 /// Clock skew tolerated for a timestamp in the future; beyond it the timestamp is absurd.
 const MAX_SKEW_SECS: u64 = 60;
 
+/// Who a login belongs to and which one it is: what a revocation is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginRef<'a> {
+    /// The namespace of the manager that made the login (see `LoginManager::namespace`).
+    pub namespace: &'a str,
+    /// The user's `get_id()`.
+    pub user_id: &'a str,
+    /// The login's random id.
+    pub login_id: &'a str,
+    /// When the user authenticated (Unix milliseconds).
+    pub issued_at: u64,
+}
+
 impl LoginRecord {
-    /// A record for a login happening now; `timed` when a timeout needs the timestamps.
-    pub(crate) fn new(
-        id: String,
-        fresh: bool,
-        client: Option<String>,
-        hash: String,
-        timed: bool,
-    ) -> Self {
-        let now = if timed { unix_now() } else { 0 };
+    /// A record for a login happening now.
+    pub(crate) fn new(ns: &str, lid: String, id: String, iat: u64, fresh: bool) -> Self {
+        let now = unix_now();
         Self {
+            v: VERSION,
+            ns: ns.to_owned(),
+            lid,
             id,
+            iat,
+            since: now,
+            seen: 0,
             fresh,
             forced: false,
-            client,
-            hash,
-            since: now,
-            seen: now,
+            client: None,
+            hash: String::new(),
+            remember: 0,
         }
     }
 
-    /// Whether the login has outlived a timeout (security bar S4). Missing, future or otherwise
-    /// absurd timestamps count as expired, never as "forever".
+    /// The login this record holds, for revocation checks.
+    pub(crate) fn login(&self) -> LoginRef<'_> {
+        LoginRef {
+            namespace: &self.ns,
+            user_id: &self.id,
+            login_id: &self.lid,
+            issued_at: self.iat,
+        }
+    }
+
+    /// Whether the login has outlived a timeout (docs/behaviour.md S4). Future or otherwise
+    /// absurd timestamps count as expired, never as "forever"; a missing `seen` counts as
+    /// `since` (the idle timeout was configured after the login).
     pub(crate) fn expired(
         &self,
         now: u64,
@@ -73,14 +117,24 @@ impl LoginRecord {
                 || at > now.saturating_add(MAX_SKEW_SECS)
                 || now.saturating_sub(at) > limit.as_secs()
         };
-        idle.is_some_and(|idle| outlived(self.seen, idle))
+        let seen = if self.seen == 0 {
+            self.since
+        } else {
+            self.seen
+        };
+        idle.is_some_and(|idle| outlived(seen, idle))
             || absolute.is_some_and(|absolute| outlived(self.since, absolute))
     }
 
     /// Whether `seen` is old enough to be worth rewriting: a tenth of the idle timeout, so an
     /// active user's session is written at most about ten times per timeout, not per request.
     pub(crate) fn stale_seen(&self, now: u64, idle: Duration) -> bool {
-        now.saturating_sub(self.seen) >= (idle.as_secs() / 10).max(1)
+        let seen = if self.seen == 0 {
+            self.since
+        } else {
+            self.seen
+        };
+        now.saturating_sub(seen) >= (idle.as_secs() / 10).max(1)
     }
 }
 
@@ -92,6 +146,15 @@ fn is_zero(value: &u64) -> bool {
     *value == 0
 }
 
+/// The current time in Unix milliseconds: when a user authenticates.
+pub(crate) fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
 /// The current time in Unix seconds.
 pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
@@ -99,11 +162,13 @@ pub(crate) fn unix_now() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
+/// The session's login record, if it holds one this version understands.
 pub(crate) fn read_record(session: &Session) -> Option<LoginRecord> {
     match session.get::<LoginRecord>(LOGIN_KEY) {
-        Ok(record) => record,
+        Ok(record) => record.filter(|record| record.v == VERSION),
         Err(err) => {
-            // Wrong-typed data under our key: anonymous, and the data is left for inspection.
+            // Wrong-typed, older or unknown data under our key: no login (fail closed), and the
+            // data is left for inspection.
             tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
             None
         }
@@ -118,7 +183,7 @@ mod tests {
         LoginRecord {
             since,
             seen,
-            ..LoginRecord::new("1".into(), true, None, String::new(), true)
+            ..LoginRecord::new("ns", "lid".into(), "1".into(), since, true)
         }
     }
 
@@ -133,6 +198,10 @@ mod tests {
             "no idle timeout"
         );
         assert!(at(now - 61, now).expired(now, None, minute), "absolute");
+        assert!(
+            at(now - 61, 0).expired(now, minute, None),
+            "idle from since"
+        );
         assert!(at(0, 0).expired(now, minute, None), "missing timestamps");
         assert!(
             at(now + 3600, now + 3600).expired(now, minute, minute),

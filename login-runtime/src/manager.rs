@@ -1,29 +1,22 @@
 //! `LoginManager`: the middleware that gives every request its lazily loaded user.
 
-use std::cell::Cell;
-use std::future::Future;
-use std::marker::PhantomData;
 use std::net::IpAddr;
-use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_session::SessionExt;
 use actix_web::cookie::Key;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 
+use crate::SessionProtection;
 use crate::auth_hash::AuthTagger;
 use crate::config::{Config, Localizer, Message, ResponseHook};
 use crate::events::{Listener, LoginEvent};
 use crate::future::LocalBoxFuture;
 use crate::loader::RequestLoader;
+use crate::protection::Fingerprinter;
 use crate::remember::RememberMe;
-use crate::request_state::RequestState;
-use crate::{SessionProtection, UserLoader};
+use crate::revocation::RevocationStore;
 
 /// The login middleware for user type `U`.
 ///
@@ -165,11 +158,47 @@ impl<U> LoginManager<U> {
     }
 
     /// The app's secret key (the one given to actix-session): keys the MAC of each user's
-    /// [`session_auth_hash`](crate::UserMixin::session_auth_hash) kept in the session. Without
-    /// it the MAC is keyed by a fixed label, which still keeps the raw hash out of the session.
+    /// [`session_auth_hash`](crate::UserMixin::session_auth_hash) kept in the session, and the
+    /// session-protection fingerprint. Without it the auth-hash MAC is keyed by a fixed label
+    /// (which still keeps the raw hash out of the session), and the fingerprint by the
+    /// remember-me key or, failing that, a key random to this process, which changes on restart.
     pub fn secret_key(self, key: &Key) -> Self {
         let auth = AuthTagger::new(Some(key));
-        self.configure(|config| config.auth = auth)
+        let fingerprint = Fingerprinter::new(key);
+        self.configure(|config| {
+            config.auth = auth;
+            config.fingerprint = Some(fingerprint);
+        })
+    }
+
+    /// What this manager's logins are bound to (default: the user type's name). A login made
+    /// by a manager of another namespace (another user type, say `Staff` beside `Customer`) is
+    /// no login for this one, and is left in place. Set it explicitly to keep logins valid when
+    /// the user type is renamed or moved. It must not contain `|`.
+    pub fn namespace(self, namespace: impl Into<String>) -> Self {
+        let namespace = namespace.into();
+        self.configure(|config| config.namespace = namespace)
+    }
+
+    /// Where revoked logins are recorded (default: [`MemoryRevocations`](crate::MemoryRevocations), shared by every
+    /// manager in the process). Several app instances need one shared store.
+    pub fn revocation_store(self, store: impl RevocationStore) -> Self {
+        let store: Arc<dyn RevocationStore> = Arc::new(store);
+        self.configure(|config| config.revocations = store)
+    }
+
+    /// How long a request waits for the revocation store (default one second). Past it, the
+    /// request fails closed with `503 Service Unavailable`.
+    pub fn store_timeout(self, timeout: Duration) -> Self {
+        self.configure(|config| config.store_timeout = timeout)
+    }
+
+    /// This site's origin, e.g. `https://app.example`: needed only with a login view on another
+    /// site, whose `next` must be an absolute URL back here. It is never taken from the
+    /// request's `Host` or forwarding headers, which a client can write.
+    pub fn site_url(self, site_url: impl Into<String>) -> Self {
+        let site_url = site_url.into().trim_end_matches('/').to_owned();
+        self.configure(|config| config.site_url = Some(site_url))
     }
 
     /// Ends a login unused for this long (checked on the server, from the session record; a
@@ -180,9 +209,11 @@ impl<U> LoginManager<U> {
         self.configure(|config| config.idle_timeout = Some(idle))
     }
 
-    /// Ends every login this long after it was made, however active (OWASP's absolute timeout).
+    /// Ends every login this long after it was made, however active (OWASP's absolute timeout;
+    /// default 30 days). A valid remember cookie may then restore a non-fresh login. The bound
+    /// is also how long a logout's revocation must be kept.
     pub fn absolute_timeout(self, absolute: Duration) -> Self {
-        self.configure(|config| config.absolute_timeout = Some(absolute))
+        self.configure(|config| config.absolute_timeout = absolute)
     }
 
     /// Turns on remember-me cookies; `login_user_with(.., LoginOptions::default().remember(true))`
@@ -261,116 +292,60 @@ impl<U> std::fmt::Debug for LoginManager<U> {
     }
 }
 
-impl<S, B, U> Transform<S, ServiceRequest> for LoginManager<U>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    U: UserLoader,
-{
-    type Response = ServiceResponse<B>;
-    type Error = actix_web::Error;
-    type Transform = LoginMiddleware<S, U>;
-    type InitError = ();
-    type Future = std::future::Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        // Configuration mistakes stop the app at startup, with the reason in the log.
-        if let Some(Err(reason)) = self.config.remember.as_ref().map(RememberMe::validate) {
-            tracing::error!(target: "login_runtime", "cannot start `LoginManager`: {reason}");
-            return std::future::ready(Err(()));
+impl<U> LoginManager<U> {
+    /// The configuration a worker runs with, checked: what cannot work is refused here, once,
+    /// rather than on some later request.
+    pub(crate) fn startup_config(&self) -> Result<Arc<Config<U>>, String> {
+        let config = &self.config;
+        if let Some(remember) = &config.remember {
+            remember.validate()?;
         }
-        std::future::ready(Ok(LoginMiddleware {
-            service,
-            config: Arc::clone(&self.config),
-            session_ok: Cell::new(None),
-            user: PhantomData,
-        }))
-    }
-}
-
-/// The service [`LoginManager`] wraps around the app; not used directly.
-pub struct LoginMiddleware<S, U> {
-    service: S,
-    config: Arc<Config<U>>,
-    /// Whether actix-session's middleware runs before this one: probed on the first request.
-    session_ok: Cell<Option<bool>>,
-    user: PhantomData<fn() -> U>,
-}
-
-impl<S, B, U> Service<ServiceRequest> for LoginMiddleware<S, U>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    U: UserLoader,
-{
-    type Response = ServiceResponse<B>;
-    type Error = actix_web::Error;
-    type Future = LoginFuture<S::Future, U>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let session_ok = match self.session_ok.get() {
-            Some(known) => known,
+        if config.namespace.is_empty() || config.namespace.contains('|') {
+            return Err(format!(
+                "the namespace {:?} must be non-empty and without `|`; pick another in \
+                 `.namespace(..)`",
+                config.namespace
+            ));
+        }
+        let absolute_view = [&config.login_view, &config.refresh_view]
+            .into_iter()
+            .flatten()
+            .find(|view| !view.starts_with('/') || view.starts_with("//"));
+        if let Some(view) = absolute_view
+            && config.site_url.is_none()
+        {
+            return Err(format!(
+                "the view {view:?} is on another site, so `next` must be an absolute URL back \
+                 to this one; add `.site_url(\"https://your.site\")` (it is never taken from \
+                 the request's headers)"
+            ));
+        }
+        if config.fingerprint.is_some() {
+            return Ok(Arc::clone(config));
+        }
+        let fingerprint = match &config.remember {
+            Some(remember) => remember.fingerprinter(),
             None => {
-                let probed = session_middleware_ran(&req);
-                self.session_ok.set(Some(probed));
-                probed
+                if config.protection != SessionProtection::Off {
+                    warn_per_process_key();
+                }
+                Fingerprinter::per_process().map_err(|err| err.to_string())?
             }
         };
-        let state = RequestState::<U>::install(&req, &self.config, session_ok);
-        #[cfg(feature = "test-kit")]
-        crate::testkit::apply::<U>(&req);
-        LoginFuture {
-            inner: self.service.call(req),
-            state: Some(state),
-        }
+        let mut config = Config::clone(config);
+        config.fingerprint = Some(fingerprint);
+        Ok(Arc::new(config))
     }
 }
 
-/// Whether actix-session's `SessionMiddleware` has already put its session into this request.
-///
-/// actix-session's state type is private, and `get_session()` silently creates an empty session
-/// when there is none, so a missing or misordered middleware would otherwise go unnoticed and
-/// every login would be lost. The probe: with the extensions set aside, `get_session()` creates
-/// a throwaway session; putting the set-aside extensions back over it replaces the throwaway only
-/// if a real session was there. The throwaway is empty and unchanged, so it never sets a cookie.
-///
-/// The middleware order is fixed when the app is built, so the manager probes only its first
-/// request and remembers the answer.
-fn session_middleware_ran(req: &ServiceRequest) -> bool {
-    let saved = std::mem::take(&mut *req.extensions_mut());
-    let throwaway = req.get_session();
-    let mut ext = req.extensions_mut();
-    let mut merged = std::mem::take(&mut *ext);
-    merged.extend(saved);
-    *ext = merged;
-    drop(ext);
-    let current = req.get_session();
-    !std::ptr::eq(&*throwaway.entries(), &*current.entries())
-}
-
-pin_project_lite::pin_project! {
-    /// Applies the request's cookie changes to its response.
-    #[doc(hidden)]
-    pub struct LoginFuture<F, U> {
-        #[pin]
-        inner: F,
-        state: Option<Rc<RequestState<U>>>,
-    }
-}
-
-impl<F, B, U> Future for LoginFuture<F, U>
-where
-    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
-    U: UserLoader,
-{
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = std::task::ready!(this.inner.poll(cx))?;
-        if let Some(state) = this.state.take() {
-            state.finish(&mut response);
-        }
-        Poll::Ready(Ok(response))
-    }
+/// Once per process, not once per worker.
+fn warn_per_process_key() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            target: "login_runtime",
+            "session protection has no app key: its fingerprints change when the app restarts \
+             and differ between instances; add `.secret_key(&key)` to the `LoginManager`"
+        );
+    });
 }

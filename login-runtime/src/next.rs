@@ -1,12 +1,12 @@
 //! `next` URLs: building the login redirect and refusing open redirects.
 //!
-//! The contract lives in `spec/next-url.md`; Flask-Login leaves `next` checking to every app,
+//! The contract is `docs/behaviour.md` N1–N14; Flask-Login leaves `next` checking to every app,
 //! and many shipped open redirects, so here it is on by default.
 
 use actix_web::HttpRequest;
 use url::{Position, Url, form_urlencoded};
 
-/// Longest `next` value considered at all (spec/next-url.md, rule 1).
+/// Longest `next` value considered at all (docs/behaviour.md N1).
 const MAX_NEXT_LEN: usize = 2048;
 
 /// Builds the URL of the login view with `next_url` in its query, as Flask-Login's `login_url`.
@@ -193,7 +193,7 @@ pub fn safe_next(_req: &HttpRequest, raw: &str) -> Option<String> {
     Some(target.to_owned())
 }
 
-/// [`safe_next`], plus absolute URLs on the listed origins (spec/next-url.md, rule 7): for apps
+/// [`safe_next`], plus absolute URLs on the listed origins (docs/behaviour.md N7): for apps
 /// whose login sends users on to a sibling site. Origins are compared exactly — scheme, host and
 /// port — as in `https://docs.example` or `http://localhost:3000`; an entry that does not parse
 /// as an origin matches nothing.

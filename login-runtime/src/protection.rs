@@ -1,10 +1,15 @@
 //! Session protection: noticing a session cookie used from another client.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::OnceLock;
 
 use actix_web::HttpRequest;
-use actix_web::http::header;
-use sha2::{Digest, Sha256};
+use actix_web::cookie::Key;
+use actix_web::http::header::{self, HeaderName};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::auth_hash::hex;
 
 /// How hard to react when a session is used from a client that does not match the one that
 /// logged in (Flask-Login's `session_protection`).
@@ -20,33 +25,136 @@ pub enum SessionProtection {
     Strong,
 }
 
-/// The client identifier: a short hash of the peer address and `User-Agent`.
-///
-/// Forwarding headers are ignored unless the direct peer is one of `trusted_proxies`, since any
-/// client can send them.
-pub(crate) fn identifier(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> String {
-    let peer = req.peer_addr().map(|addr| addr.ip());
-    let address = match peer {
-        Some(ip) if trusted_proxies.contains(&ip) => req
-            .connection_info()
-            .realip_remote_addr()
-            .map_or_else(|| ip.to_string(), strip_port),
-        Some(ip) => ip.to_string(),
-        None => String::new(),
-    };
-    let agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .map_or(&b""[..], |value| value.as_bytes());
-    let mut hasher = Sha256::new();
-    hasher.update(address.as_bytes());
-    hasher.update(b"|");
-    hasher.update(agent);
-    // 16 bytes are plenty to tell clients apart; the session only needs to compare.
-    crate::auth_hash::hex(&hasher.finalize()[..16])
+/// Domain separation: no other use of the app key produces this MAC key.
+const LABEL: &[u8] = b"login-runtime client fingerprint v1";
+/// 8 bytes of MAC are plenty to tell two clients apart, and keep the record short.
+const FINGERPRINT_BYTES: usize = 8;
+
+/// Computes client fingerprints: a keyed MAC of the client address and `User-Agent`, so that a
+/// readable (signed-only) session does not reveal the client's address to a brute force.
+#[derive(Clone)]
+pub(crate) struct Fingerprinter {
+    key: [u8; 32],
 }
 
-fn strip_port(addr: &str) -> String {
-    addr.parse::<std::net::SocketAddr>()
-        .map_or_else(|_| addr.to_owned(), |socket| socket.ip().to_string())
+impl std::fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprinter(..)")
+    }
+}
+
+impl Fingerprinter {
+    /// Keyed by the app key, so every instance of the app agrees.
+    pub(crate) fn new(app_key: &Key) -> Self {
+        Self {
+            key: mac(app_key.master(), LABEL),
+        }
+    }
+
+    /// Keyed by a random key of this process: right for one instance, but fingerprints change
+    /// on restart (`Basic` then asks for a fresh login, `Strong` logs users out).
+    pub(crate) fn per_process() -> Result<Self, crate::LoginError> {
+        static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+        if let Some(key) = KEY.get() {
+            return Ok(Self { key: *key });
+        }
+        let key = *KEY.get_or_init(|| crate::random::bytes::<32>().unwrap_or([0; 32]));
+        if key == [0; 32] {
+            return Err(crate::LoginError::misconfigured(
+                "no random source for the session-protection key; set `.secret_key(&key)`"
+                    .to_owned(),
+            ));
+        }
+        Ok(Self { key })
+    }
+
+    /// The fingerprint of the client sending `req`.
+    pub(crate) fn fingerprint(&self, req: &HttpRequest, trusted_proxies: &[IpAddr]) -> String {
+        let address = client_address(req, trusted_proxies).unwrap_or_default();
+        let agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .map_or(&b""[..], |value| value.as_bytes());
+        let mut mac = hmac(&self.key);
+        mac.update(address.as_bytes());
+        mac.update(b"|");
+        mac.update(agent);
+        hex(&mac.finalize().into_bytes()[..FINGERPRINT_BYTES])
+    }
+}
+
+fn hmac(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
+}
+
+fn mac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = hmac(key);
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// The client's address. The direct peer, unless it is a trusted proxy: then the forwarding
+/// chain is walked from the right (the entry the nearest proxy appended) past every trusted
+/// proxy, and the first address that is not one is the client. Entries further left were written
+/// by the client itself and are never believed.
+pub(crate) fn client_address(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<String> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer.to_string());
+    }
+    let mut client = peer.to_string();
+    for hop in forwarded_chain(req).iter().rev() {
+        client = hop.clone();
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted_proxies.contains(&ip) => continue,
+            _ => break,
+        }
+    }
+    Some(client)
+}
+
+/// The forwarding chain, left to right: `Forwarded: for=` when present (RFC 7239), otherwise
+/// `X-Forwarded-For`, across every header line in order. Ports and brackets are stripped.
+fn forwarded_chain(req: &HttpRequest) -> Vec<String> {
+    let forwarded = values(req, &header::FORWARDED);
+    if !forwarded.is_empty() {
+        return forwarded
+            .iter()
+            .flat_map(|line| line.split(','))
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (name, value) = pair.split_once('=')?;
+                    name.trim()
+                        .eq_ignore_ascii_case("for")
+                        .then(|| normalize(value.trim().trim_matches('"')))
+                })
+            })
+            .collect();
+    }
+    values(req, &HeaderName::from_static("x-forwarded-for"))
+        .iter()
+        .flat_map(|line| line.split(','))
+        .map(|hop| normalize(hop.trim()))
+        .collect()
+}
+
+fn values(req: &HttpRequest, name: &HeaderName) -> Vec<String> {
+    req.headers()
+        .get_all(name)
+        .filter_map(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `203.0.113.7`, `203.0.113.7:4711`, `[2001:db8::1]:4711` and `[2001:db8::1]` → the address.
+fn normalize(hop: &str) -> String {
+    if let Ok(socket) = hop.parse::<SocketAddr>() {
+        return socket.ip().to_string();
+    }
+    let bare = hop.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.to_string(),
+        Err(_) => hop.to_owned(),
+    }
 }

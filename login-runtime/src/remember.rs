@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use crate::login_record::unix_now;
+use crate::login_record::{LoginRef, unix_now};
+use crate::protection::Fingerprinter;
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
@@ -19,12 +20,12 @@ use sha2::Sha512;
 const DEFAULT_DURATION: Duration = Duration::from_secs(14 * 24 * 60 * 60);
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis); a longer promise would be a lie.
 const MAX_DURATION: Duration = Duration::from_secs(400 * 24 * 60 * 60);
-/// Values this long are refused before any decryption work (security bar R3).
+/// Values this long are refused before any decryption work (docs/behaviour.md R3).
 const MAX_COOKIE_LEN: usize = 4096;
 /// Clock skew tolerated for an issue time in the future.
 const MAX_SKEW_SECS: u64 = 60;
 /// The payload format; bump it to retire every cookie issued before.
-const VERSION: &str = "1";
+const VERSION: &str = "2";
 /// Domain separation for the derived key: no other use of the app key can produce it.
 const KEY_LABEL: &[u8] = b"login-runtime remember-me cookie v1";
 
@@ -160,7 +161,7 @@ impl RememberMe {
         }
     }
 
-    /// Startup checks (security bar C2): a configuration a browser would reject or weaken.
+    /// Startup checks (docs/behaviour.md C2): a configuration a browser would reject or weaken.
     pub(crate) fn validate(&self) -> Result<(), String> {
         if self.name.starts_with("__Host-") && (self.domain.is_some() || self.path != "/") {
             return Err(format!(
@@ -194,13 +195,36 @@ impl RememberMe {
         Ok(())
     }
 
-    /// A new remember cookie for `id`, valid for `duration` (default: the configured one).
-    /// `tag` is the user's auth-hash tag, so a password change also ends remembered logins.
-    pub(crate) fn issue(&self, id: &str, tag: &str, duration: Option<Duration>) -> Cookie<'static> {
-        let duration = duration.map_or(self.duration, |d| d.min(MAX_DURATION));
+    /// The longest any remember cookie can live, whatever duration a login asked for.
+    pub(crate) fn max_lifetime(&self) -> Duration {
+        MAX_DURATION.max(self.duration)
+    }
+
+    /// A session-protection key from the same app key, for managers given no `secret_key`.
+    pub(crate) fn fingerprinter(&self) -> Fingerprinter {
+        Fingerprinter::new(&self.key)
+    }
+
+    /// The lifetime of a cookie issued with `duration` (default: the configured one).
+    pub(crate) fn lifetime(&self, duration: Option<Duration>) -> Duration {
+        duration.map_or(self.duration, |d| d.min(MAX_DURATION))
+    }
+
+    /// A new remember cookie for `login`, valid for `duration` (default: the configured one).
+    /// The login's auth-hash tag is in it, so a password change also ends remembered logins.
+    pub(crate) fn issue(&self, login: &Remembered, duration: Option<Duration>) -> Cookie<'static> {
+        let duration = self.lifetime(duration);
         let now = unix_now();
         let expires = now.saturating_add(duration.as_secs());
-        let payload = format!("{VERSION}|{now}|{expires}|{tag}|{id}");
+        let Remembered {
+            namespace,
+            login_id,
+            issued_at,
+            tag,
+            id,
+        } = login;
+        let payload =
+            format!("{VERSION}|{now}|{expires}|{namespace}|{login_id}|{issued_at}|{tag}|{id}");
         let mut jar = CookieJar::new();
         jar.private_mut(&self.key)
             .add(self.attributes(Cookie::new(self.name.clone(), payload)));
@@ -232,15 +256,15 @@ impl RememberMe {
         cookie
     }
 
-    /// Verifies the request's remember cookie.
-    pub(crate) fn check(&self, req: &HttpRequest) -> RememberCheck {
+    /// Verifies the request's remember cookie for the manager of `namespace`.
+    pub(crate) fn check(&self, req: &HttpRequest, namespace: &str) -> RememberCheck {
         let Ok(cookies) = req.cookies() else {
             return RememberCheck::Absent;
         };
         let mut ours = cookies.iter().filter(|cookie| cookie.name() == self.name);
         let (Some(cookie), None) = (ours.next(), ours.next()) else {
             // None, or two with our name: a second one may have been planted by a sibling
-            // domain (cookie tossing), so neither is trusted (security bar R4).
+            // domain (cookie tossing), so neither is trusted (docs/behaviour.md R4).
             return RememberCheck::Absent;
         };
         if cookie.value().len() > MAX_COOKIE_LEN {
@@ -264,8 +288,7 @@ impl RememberMe {
         };
         match parse_payload(plain.value()) {
             Some(Payload {
-                id,
-                tag,
+                login,
                 issued,
                 expires,
             }) => {
@@ -273,9 +296,12 @@ impl RememberMe {
                 if expires <= now || issued > now.saturating_add(MAX_SKEW_SECS) {
                     return RememberCheck::Invalid;
                 }
+                if login.namespace != namespace {
+                    // Another manager's login: not ours to use, and not ours to delete.
+                    return RememberCheck::Absent;
+                }
                 RememberCheck::Valid {
-                    id,
-                    tag,
+                    login,
                     lifetime: Duration::from_secs(expires.saturating_sub(issued)),
                     remaining: Duration::from_secs(expires.saturating_sub(now)),
                     rotated,
@@ -286,18 +312,43 @@ impl RememberMe {
     }
 }
 
+/// The login a remember cookie carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Remembered {
+    /// The namespace of the manager that issued it.
+    pub(crate) namespace: String,
+    /// The login id, shared with the session records restored from it.
+    pub(crate) login_id: String,
+    /// When the user authenticated (Unix milliseconds).
+    pub(crate) issued_at: u64,
+    /// The user's auth-hash tag at login.
+    pub(crate) tag: String,
+    /// The user id.
+    pub(crate) id: String,
+}
+
+impl Remembered {
+    /// The login, for revocation checks.
+    pub(crate) fn login(&self) -> LoginRef<'_> {
+        LoginRef {
+            namespace: &self.namespace,
+            user_id: &self.id,
+            login_id: &self.login_id,
+            issued_at: self.issued_at,
+        }
+    }
+}
+
 /// What the request's remember cookie says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RememberCheck {
-    /// No cookie (or an ambiguous pair).
+    /// No cookie, an ambiguous pair, or another manager's cookie.
     Absent,
     /// A cookie that failed verification or has expired: answered with a removal cookie.
     Invalid,
-    /// A verified, unexpired cookie for this id, with the auth-hash tag it was issued with;
-    /// `rotated` when an old key verified it.
+    /// A verified, unexpired cookie of this manager; `rotated` when an old key verified it.
     Valid {
-        id: String,
-        tag: String,
+        login: Remembered,
         /// The lifetime it was issued with, which a refresh starts again.
         lifetime: Duration,
         /// The time it has left, which re-keying keeps.
@@ -309,25 +360,33 @@ pub(crate) enum RememberCheck {
 /// A verified cookie's contents.
 #[derive(Debug, PartialEq, Eq)]
 struct Payload {
-    id: String,
-    tag: String,
+    login: Remembered,
     issued: u64,
     expires: u64,
 }
 
-/// `1|issued|expires|tag|id`, verified already; the id may itself contain `|`.
+/// `2|issued|expires|namespace|login id|authenticated at|tag|id`, verified already; the id
+/// may itself contain `|` (the namespace cannot: the manager refuses one that does).
 fn parse_payload(payload: &str) -> Option<Payload> {
-    let mut parts = payload.splitn(5, '|');
+    let mut parts = payload.splitn(8, '|');
     if parts.next()? != VERSION {
         return None;
     }
     let issued = parts.next()?.parse().ok()?;
     let expires = parts.next()?.parse().ok()?;
+    let namespace = parts.next()?.to_owned();
+    let login_id = parts.next()?.to_owned();
+    let issued_at = parts.next()?.parse().ok()?;
     let tag = parts.next()?.to_owned();
     let id = parts.next()?;
-    (!id.is_empty()).then(|| Payload {
-        id: id.to_owned(),
-        tag,
+    (!id.is_empty() && !login_id.is_empty()).then(|| Payload {
+        login: Remembered {
+            namespace,
+            login_id,
+            issued_at,
+            tag,
+            id: id.to_owned(),
+        },
         issued,
         expires,
     })
@@ -338,68 +397,84 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
+    const NS: &str = "app::User";
+
     fn request_with(value: &str) -> HttpRequest {
         TestRequest::default()
             .insert_header(("cookie", format!("remember_token={value}")))
             .to_http_request()
     }
 
+    fn login(id: &str, tag: &str) -> Remembered {
+        Remembered {
+            namespace: NS.into(),
+            login_id: "0123abcd".into(),
+            issued_at: 1_700_000_000_000,
+            tag: tag.into(),
+            id: id.into(),
+        }
+    }
+
+    fn valid(login: Remembered, rotated: bool) -> RememberCheck {
+        RememberCheck::Valid {
+            login,
+            lifetime: DEFAULT_DURATION,
+            remaining: DEFAULT_DURATION,
+            rotated,
+        }
+    }
+
     #[test]
     fn round_trip_and_tampering() {
         let remember = RememberMe::new(&Key::from(&[1; 64]));
-        let cookie = remember.issue("42", "", None);
+        let cookie = remember.issue(&login("42", ""), None);
         let value = cookie.value().to_owned();
         assert_eq!(
-            remember.check(&request_with(&value)),
-            RememberCheck::Valid {
-                id: "42".into(),
-                tag: String::new(),
-                lifetime: DEFAULT_DURATION,
-                remaining: DEFAULT_DURATION,
-                rotated: false
-            }
+            remember.check(&request_with(&value), NS),
+            valid(login("42", ""), false)
         );
         let other = RememberMe::new(&Key::from(&[2; 64]));
-        assert_eq!(other.check(&request_with(&value)), RememberCheck::Invalid);
+        assert_eq!(
+            other.check(&request_with(&value), NS),
+            RememberCheck::Invalid
+        );
         let rotated = other.old_key(&Key::from(&[1; 64]));
         assert_eq!(
-            rotated.check(&request_with(&value)),
-            RememberCheck::Valid {
-                id: "42".into(),
-                tag: String::new(),
-                lifetime: DEFAULT_DURATION,
-                remaining: DEFAULT_DURATION,
-                rotated: true
-            }
+            rotated.check(&request_with(&value), NS),
+            valid(login("42", ""), true)
         );
         for i in 0..value.len() {
             let mut bytes = value.clone().into_bytes();
             bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
             let tampered = String::from_utf8(bytes).unwrap_or_default();
             assert_ne!(
-                remember.check(&request_with(&tampered)),
-                RememberCheck::Valid {
-                    id: "42".into(),
-                    tag: String::new(),
-                    lifetime: DEFAULT_DURATION,
-                    remaining: DEFAULT_DURATION,
-                    rotated: false
-                },
+                remember.check(&request_with(&tampered), NS),
+                valid(login("42", ""), false),
                 "byte {i}"
             );
         }
         assert_eq!(
-            remember.check(&request_with(&value[..value.len() - 1])),
+            remember.check(&request_with(&value[..value.len() - 1]), NS),
             RememberCheck::Invalid
+        );
+    }
+
+    #[test]
+    fn another_managers_cookie_is_absent_not_invalid() {
+        let remember = RememberMe::new(&Key::from(&[1; 64]));
+        let cookie = remember.issue(&login("42", ""), None);
+        assert_eq!(
+            remember.check(&request_with(cookie.value()), "admin::Staff"),
+            RememberCheck::Absent
         );
     }
 
     #[test]
     fn expired_payload_is_refused() {
         let remember = RememberMe::new(&Key::from(&[1; 64]));
-        let cookie = remember.issue("42", "", Some(Duration::ZERO));
+        let cookie = remember.issue(&login("42", ""), Some(Duration::ZERO));
         assert_eq!(
-            remember.check(&request_with(cookie.value())),
+            remember.check(&request_with(cookie.value()), NS),
             RememberCheck::Invalid
         );
     }
@@ -407,17 +482,27 @@ mod tests {
     #[test]
     fn payload_parsing() {
         let payload = |id: &str, tag: &str| Payload {
-            id: id.into(),
-            tag: tag.into(),
+            login: Remembered {
+                namespace: "n".into(),
+                login_id: "l".into(),
+                issued_at: 3,
+                tag: tag.into(),
+                id: id.into(),
+            },
             issued: 5,
             expires: 9,
         };
-        assert_eq!(parse_payload("1|5|9|t|a|b"), Some(payload("a|b", "t")));
-        assert_eq!(parse_payload("1|5|9||a"), Some(payload("a", "")));
-        assert_eq!(parse_payload("2|5|9||a"), None);
-        assert_eq!(parse_payload("1|x|9||a"), None);
-        assert_eq!(parse_payload("1|5|9||"), None);
-        assert_eq!(parse_payload("1|5|9|a"), None);
+        assert_eq!(
+            parse_payload("2|5|9|n|l|3|t|a|b"),
+            Some(payload("a|b", "t"))
+        );
+        assert_eq!(parse_payload("2|5|9|n|l|3||a"), Some(payload("a", "")));
+        assert_eq!(parse_payload("1|5|9|n|l|3||a"), None, "old version");
+        assert_eq!(parse_payload("2|x|9|n|l|3||a"), None);
+        assert_eq!(parse_payload("2|5|9|n|l|x||a"), None);
+        assert_eq!(parse_payload("2|5|9|n||3||a"), None, "no login id");
+        assert_eq!(parse_payload("2|5|9|n|l|3||"), None, "no user id");
+        assert_eq!(parse_payload("2|5|9|n|l|3|a"), None);
     }
 
     mod properties {
@@ -425,8 +510,8 @@ mod tests {
         use proptest::prelude::*;
 
         fn valid(remember: &RememberMe, value: &str) -> Option<(String, String)> {
-            match remember.check(&request_with(value)) {
-                RememberCheck::Valid { id, tag, .. } => Some((id, tag)),
+            match remember.check(&request_with(value), NS) {
+                RememberCheck::Valid { login, .. } => Some((login.id, login.tag)),
                 _ => None,
             }
         }
@@ -438,7 +523,7 @@ mod tests {
             #[test]
             fn round_trip(id in "\\PC{1,64}", tag in "[0-9a-f]{0,32}", key in any::<u8>()) {
                 let remember = RememberMe::new(&Key::from(&[key; 64]));
-                let cookie = remember.issue(&id, &tag, None);
+                let cookie = remember.issue(&login(&id, &tag), None);
                 prop_assert_eq!(valid(&remember, cookie.value()), Some((id, tag)));
             }
 
@@ -451,7 +536,7 @@ mod tests {
                 edit in 0..3u8,
             ) {
                 let remember = RememberMe::new(&Key::from(&[9; 64]));
-                let original = remember.issue(&id, "", None).value().to_owned();
+                let original = remember.issue(&login(&id, ""), None).value().to_owned();
                 let mut bytes = original.clone().into_bytes();
                 let at = position.index(bytes.len());
                 match edit {
@@ -470,7 +555,7 @@ mod tests {
                 prop_assume!(a != b);
                 let issuer = RememberMe::new(&Key::from(&[a; 64]));
                 let other = RememberMe::new(&Key::from(&[b; 64]));
-                prop_assert_eq!(valid(&other, issuer.issue(&id, "", None).value()), None);
+                prop_assert_eq!(valid(&other, issuer.issue(&login(&id, ""), None).value()), None);
             }
         }
     }

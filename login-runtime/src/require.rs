@@ -6,7 +6,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 
 use crate::future::LocalBoxFuture;
-use crate::request_state::untyped_state;
+use crate::untyped_state::untyped_state;
 
 /// Requires a login for every route it wraps.
 ///

@@ -30,7 +30,7 @@ use crate::{LoginOptions, UserLoader};
 /// # #[derive(Clone, UserMixin)] struct User { id: u64 }
 /// # #[user_loader] async fn load(id: u64) -> Option<User> { Some(User { id }) }
 /// # #[get("/")] async fn index(req: actix_web::HttpRequest, user: CurrentUser<User>) -> String {
-/// #     format!("{:?} {}", user.get_id(), login_fresh(&req))
+/// #     format!("{:?} {}", user.get_id(), login_fresh(&req).await)
 /// # }
 /// # #[actix_web::main] async fn main() {
 /// # let app = test::init_service(App::new().wrap(LoginManager::<User>::new())

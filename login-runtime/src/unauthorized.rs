@@ -1,5 +1,6 @@
 //! The responses for a refused request: unauthorized (no login) and needs-refresh (stale login).
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -7,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use crate::UserMixin;
 use crate::config::{Config, Message, ResponseHook};
 use crate::events::{LoginEvent, emit};
-use crate::flash::flash;
+use crate::flash::{MESSAGE_COOKIE, flash};
 use crate::next::{login_url, make_next_param};
 
 /// htmx's request marker and redirect instruction (static: parsing a name per request shows up
@@ -17,11 +18,26 @@ const HX_REDIRECT: HeaderName = HeaderName::from_static("hx-redirect");
 
 /// The session key `next_in_session` keeps the original URL under.
 pub(crate) const NEXT_KEY: &str = "_next";
+/// A kept `next` longer than this goes in the query instead: a cookie store's session must stay
+/// under the 4,096 bytes browsers keep.
+const MAX_KEPT_NEXT: usize = 1024;
+/// Long enough to follow the redirect, short enough to be gone before it means anything else.
+const MESSAGE_COOKIE_SECS: i64 = 60;
 
 #[derive(Clone, Copy)]
 enum Refusal {
     Unauthorized,
     NeedsRefresh,
+}
+
+impl Refusal {
+    /// The marker cookie's value.
+    fn marker(self) -> &'static str {
+        match self {
+            Self::Unauthorized => "u",
+            Self::NeedsRefresh => "r",
+        }
+    }
 }
 
 impl<U: UserMixin> Config<U> {
@@ -68,56 +84,130 @@ impl<U: UserMixin> Config<U> {
             Refusal::NeedsRefresh => "fresh login required",
         };
         let response = match (handler, view) {
-            (Some(handler), _) => handler(req),
+            (Some(handler), _) => contained(handler, req),
             (None, None) => refused(req, reason, None),
             (None, Some(view)) => {
                 let target = self.redirect_target(req, refusal, view);
                 if wants_json(req) {
                     refused(req, reason, Some(&target))
                 } else {
+                    let mut response = redirect(req, &target);
                     if let Some(message) = message {
-                        let text = match &self.localizer {
-                            Some(localize) => localize(req, &message.text),
-                            None => message.text.clone(),
-                        };
-                        if let Err(err) = flash(req, &message.category, &text) {
-                            tracing::debug!(target: "login_runtime", "cannot flash the login message: {err}");
-                        }
+                        self.tell(req, refusal, message, &mut response);
                     }
-                    redirect(req, &target)
+                    response
                 }
             }
         };
         InternalError::from_response(reason, response).into()
     }
 
-    /// `view?next=<this request>`, or the bare view with `next` kept in the session.
-    fn redirect_target(&self, req: &HttpRequest, refusal: Refusal, view: &str) -> String {
-        let current = current_url(req, view);
-        if self.next_in_session && matches!(refusal, Refusal::Unauthorized) {
-            let next = make_next_param(view, &current);
-            if let Err(err) = actix_session::SessionExt::get_session(req).insert(NEXT_KEY, next) {
-                tracing::debug!(target: "login_runtime", "cannot keep `next` in the session: {err}");
+    /// Flashes the refusal's message. Refusals create no session: a visitor without one gets a
+    /// marker cookie naming which configured message to show (never its text, so nothing a
+    /// third party plants can put words on the page), which `get_flashed_messages` turns into
+    /// the message once and then deletes.
+    fn tell(
+        &self,
+        req: &HttpRequest,
+        refusal: Refusal,
+        message: &Message,
+        response: &mut HttpResponse,
+    ) {
+        if has_session(req) {
+            let text = self.localized(req, &message.text);
+            if let Err(err) = flash(req, &message.category, &text) {
+                tracing::debug!(target: "login_runtime", "cannot flash the login message: {err}");
             }
-            return view.to_owned();
+            return;
+        }
+        let mut marker = Cookie::new(MESSAGE_COOKIE, refusal.marker());
+        marker.set_path("/");
+        marker.set_http_only(true);
+        marker.set_same_site(SameSite::Lax);
+        marker.set_max_age(actix_web::cookie::time::Duration::seconds(
+            MESSAGE_COOKIE_SECS,
+        ));
+        if let Err(err) = response.add_cookie(&marker) {
+            tracing::debug!(target: "login_runtime", "cannot set the login message cookie: {err}");
+        }
+    }
+
+    fn localized(&self, req: &HttpRequest, text: &str) -> String {
+        match &self.localizer {
+            Some(localize) => localize(req, text),
+            None => text.to_owned(),
+        }
+    }
+
+    /// The message a marker cookie names, localized, as `get_flashed_messages` shows it.
+    pub(crate) fn marked_message(
+        &self,
+        req: &HttpRequest,
+        marker: &str,
+    ) -> Option<(String, String)> {
+        let message = match marker {
+            "u" => self.login_message.as_ref(),
+            "r" => self.needs_refresh_message.as_ref(),
+            _ => None,
+        }?;
+        Some((message.category.clone(), self.localized(req, &message.text)))
+    }
+
+    /// `view?next=<this request>`, or the bare view with `next` kept in a session that already
+    /// exists (a refusal creates none) when it is short enough not to grow the session cookie
+    /// past what browsers keep.
+    fn redirect_target(&self, req: &HttpRequest, refusal: Refusal, view: &str) -> String {
+        let current = self.current_url(req, view);
+        if self.next_in_session && matches!(refusal, Refusal::Unauthorized) && has_session(req) {
+            let next = make_next_param(view, &current);
+            if next.len() <= MAX_KEPT_NEXT {
+                let session = actix_session::SessionExt::get_session(req);
+                match session.insert(NEXT_KEY, next) {
+                    Ok(()) => return view.to_owned(),
+                    Err(err) => {
+                        tracing::debug!(target: "login_runtime", "cannot keep `next` in the session: {err}");
+                    }
+                }
+            }
         }
         login_url(view, Some(&current), "next")
     }
+
+    /// The URL `next` is built from: the request's path and query only — never `Host` or
+    /// forwarding headers (docs/behaviour.md N1) — unless the login view is on another site,
+    /// which needs the full URL to send the user back: then the configured `site_url`.
+    fn current_url(&self, req: &HttpRequest, view: &str) -> String {
+        let uri = req.uri();
+        let target = uri
+            .path_and_query()
+            .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
+        if view.starts_with('/') && !view.starts_with("//") {
+            return target;
+        }
+        // The manager refuses to start with such a view and no `site_url`.
+        let site = self.site_url.as_deref().unwrap_or_default();
+        format!("{site}{target}")
+    }
 }
 
-/// The URL `next` is built from: the request's path and query only — never `Host` or forwarding
-/// headers (spec/next-url.md) — unless the login view is on another site, which needs the full
-/// URL to send the user back (spec line 13).
-fn current_url(req: &HttpRequest, view: &str) -> String {
-    let uri = req.uri();
-    let target = uri
-        .path_and_query()
-        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
-    if view.starts_with('/') && !view.starts_with("//") {
-        return target;
+/// Whether the request already has a session with something in it: only then may a refusal
+/// write to it, so that strangers cannot make a server-side store grow.
+fn has_session(req: &HttpRequest) -> bool {
+    !actix_session::SessionExt::get_session(req)
+        .entries()
+        .is_empty()
+}
+
+/// Runs an app's refusal handler; a panic in it is a 500 for that request, not a dropped
+/// connection.
+fn contained(handler: &ResponseHook, req: &HttpRequest) -> HttpResponse {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(req))) {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!(target: "login_runtime", "the unauthorized or needs-refresh handler panicked; answering 500");
+            HttpResponse::InternalServerError().finish()
+        }
     }
-    let info = req.connection_info();
-    format!("{}://{}{target}", info.scheme(), info.host())
 }
 
 /// A caller that asks for JSON and not HTML gets JSON, not a redirect to an HTML form.

@@ -181,7 +181,7 @@ async fn login(
 /// `/logout`: `logout_user`; answers with the user seen afterwards in the same request.
 #[get("/logout")]
 async fn logout(req: HttpRequest) -> actix_web::Result<String> {
-    logout_user(&req)?;
+    logout_user(&req).await?;
     let now = CurrentUser::<User>::extract(&req).await?;
     Ok(name_of(&now))
 }
@@ -189,20 +189,20 @@ async fn logout(req: HttpRequest) -> actix_web::Result<String> {
 /// `/fresh`: `login_fresh`.
 #[get("/fresh")]
 async fn fresh(req: HttpRequest, _user: CurrentUser<User>) -> String {
-    login_fresh(&req).to_string()
+    login_fresh(&req).await.to_string()
 }
 
 /// `/confirm`: `confirm_login`, then whether the login is fresh.
 #[get("/confirm")]
 async fn confirm(req: HttpRequest) -> actix_web::Result<String> {
-    confirm_login(&req)?;
-    Ok(login_fresh(&req).to_string())
+    confirm_login(&req).await?;
+    Ok(login_fresh(&req).await.to_string())
 }
 
 /// `/remembered`: `login_remembered`.
 #[get("/remembered")]
 async fn remembered(req: HttpRequest, _user: CurrentUser<User>) -> String {
-    login_remembered(&req).to_string()
+    login_remembered(&req).await.to_string()
 }
 
 /// `/flashes`: the flashed messages, as `category:message` lines.

@@ -1,6 +1,6 @@
-//! `next` URL safety (spec/next-url.md) and the login-URL helpers (flask-login-behaviors.md
-//! items 11–13, 37 and 38): `safe_next`, `login_url`, `make_next_param`, and the `next` the
-//! unauthorized redirect builds.
+//! `next` URL safety (docs/behaviour.md N1–N12, N14) and the login-URL helpers (B11–B13, B37
+//! and B38): `safe_next`, `login_url`, `make_next_param`, and the `next` the unauthorized
+//! redirect builds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use actix_session::{SessionMiddleware, storage::CookieSessionStore};
@@ -56,33 +56,33 @@ macro_rules! accepts {
 }
 
 // ---------------------------------------------------------------------------------------------
-// spec/next-url.md, "Must reject": every listed value.
+// docs/behaviour.md N9: the known attack patterns, one test each.
 rejects! {
-    spec_rejects_scheme_relative_double_slash: "//evil.com";
-    spec_rejects_triple_slash: "///evil.com";
-    spec_rejects_quadruple_slash: "////evil.com";
-    spec_rejects_double_backslash: "\\\\evil.com";
-    spec_rejects_slash_backslash: "/\\evil.com";
-    spec_rejects_backslash_slash: "\\/evil.com";
-    spec_rejects_slash_backslash_slash: "/\\/evil.com";
-    spec_rejects_http_url: "http://evil.com";
-    spec_rejects_https_url: "https://evil.com";
-    spec_rejects_http_triple_slash: "http:///evil.com";
-    spec_rejects_http_without_slashes: "http:evil.com";
-    spec_rejects_https_without_slashes: "https:evil.com";
-    spec_rejects_ftp_url: "ftp://evil.com";
-    spec_rejects_javascript_scheme: "javascript:alert(1)";
-    spec_rejects_mixed_case_javascript_scheme: "JaVaScRiPt:alert(1)";
-    spec_rejects_data_url: "data:text/html,x";
-    spec_rejects_tab_between_slashes: "/\t/evil.com";
-    spec_rejects_leading_tab_then_double_slash: "\t//evil.com";
-    spec_rejects_leading_space_then_double_slash: " //evil.com";
-    spec_rejects_leading_nul_then_double_slash: "\0//evil.com";
-    spec_rejects_crlf_header_injection: "/ok\r\nSet-Cookie: x=1";
-    spec_rejects_user_info_on_absolute_url: "https://app.example@evil.com/";
-    spec_rejects_user_info_on_scheme_relative_url: "//app.example@evil.com";
-    spec_rejects_http_with_numeric_host: "http:999999999";
-    spec_rejects_2049_byte_path: format!("/{}", "a".repeat(2048));
+    n_09_rejects_scheme_relative_double_slash: "//evil.com";
+    n_09_rejects_triple_slash: "///evil.com";
+    n_09_rejects_quadruple_slash: "////evil.com";
+    n_09_rejects_double_backslash: "\\\\evil.com";
+    n_09_rejects_slash_backslash: "/\\evil.com";
+    n_09_rejects_backslash_slash: "\\/evil.com";
+    n_09_rejects_slash_backslash_slash: "/\\/evil.com";
+    n_09_rejects_http_url: "http://evil.com";
+    n_09_rejects_https_url: "https://evil.com";
+    n_09_rejects_http_triple_slash: "http:///evil.com";
+    n_09_rejects_http_without_slashes: "http:evil.com";
+    n_09_rejects_https_without_slashes: "https:evil.com";
+    n_09_rejects_ftp_url: "ftp://evil.com";
+    n_09_rejects_javascript_scheme: "javascript:alert(1)";
+    n_09_rejects_mixed_case_javascript_scheme: "JaVaScRiPt:alert(1)";
+    n_09_rejects_data_url: "data:text/html,x";
+    n_09_rejects_tab_between_slashes: "/\t/evil.com";
+    n_09_rejects_leading_tab_then_double_slash: "\t//evil.com";
+    n_09_rejects_leading_space_then_double_slash: " //evil.com";
+    n_09_rejects_leading_nul_then_double_slash: "\0//evil.com";
+    n_09_rejects_crlf_header_injection: "/ok\r\nSet-Cookie: x=1";
+    n_09_rejects_user_info_on_absolute_url: "https://app.example@evil.com/";
+    n_09_rejects_user_info_on_scheme_relative_url: "//app.example@evil.com";
+    n_09_rejects_http_with_numeric_host: "http:999999999";
+    n_09_rejects_2049_byte_path: format!("/{}", "a".repeat(2048));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,14 +250,14 @@ fn accepts_2048_byte_path_unchanged() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// spec/next-url.md, "Must accept", with the exact output.
+// docs/behaviour.md N10: accepted values, with the exact output.
 accepts! {
-    spec_accepts_root: "/" => "/";
-    spec_accepts_plain_path: "/dashboard" => "/dashboard";
-    spec_accepts_url_in_query_unchanged: "/view/?param=http://evil.com" => "/view/?param=http://evil.com";
-    spec_accepts_query_and_fragment_unchanged: "/a/b?c=d&e=f#frag" => "/a/b?c=d&e=f#frag";
-    spec_accepts_encoded_slashes_as_path_characters: "/%2F%2Fevil.com" => "/%2F%2Fevil.com";
-    spec_accepts_non_ascii_percent_encoded: "/else/where/\u{091D}/" => "/else/where/%E0%A4%9D/";
+    n_10_accepts_root: "/" => "/";
+    n_10_accepts_plain_path: "/dashboard" => "/dashboard";
+    n_10_accepts_url_in_query_unchanged: "/view/?param=http://evil.com" => "/view/?param=http://evil.com";
+    n_10_accepts_query_and_fragment_unchanged: "/a/b?c=d&e=f#frag" => "/a/b?c=d&e=f#frag";
+    n_10_accepts_encoded_slashes_as_path_characters: "/%2F%2Fevil.com" => "/%2F%2Fevil.com";
+    n_10_accepts_non_ascii_percent_encoded: "/else/where/\u{091D}/" => "/else/where/%E0%A4%9D/";
 }
 
 // More accepted values: same-site paths that only look dangerous, and re-serialisation.
@@ -293,7 +293,8 @@ accepts! {
     accepts_empty_query_and_fragment: "/x?#" => "/x?#";
 }
 
-/// Rule 4: the policy holds whatever `Host` or forwarding headers the request carries.
+/// docs/behaviour.md N4: the policy holds whatever `Host` or forwarding headers the request
+/// carries.
 #[test]
 fn decision_ignores_host_and_forwarding_headers() {
     let req = TestRequest::default()
@@ -313,7 +314,7 @@ fn decision_ignores_host_and_forwarding_headers() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Property test over the validator's invariants.
+// Property test over the validator's invariants (docs/behaviour.md N12).
 
 /// Pieces that URL tricks are built from.
 const PIECES: &[&str] = &[
@@ -467,7 +468,7 @@ fn invariants_hold_for_known_edge_cases() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// `login_url` and `make_next_param` (flask-login-behaviors.md 11–13, 37, 38).
+// `login_url` and `make_next_param` (docs/behaviour.md B11–B13, B37, B38, N14).
 
 /// Every `(key, value)` in `url`'s query, form-decoded.
 fn query_pairs(url: &str) -> Vec<(String, String)> {
@@ -488,7 +489,7 @@ fn params(url: &str, field: &str) -> Vec<String> {
 }
 
 #[test]
-fn spec_37_login_url_strips_same_host() {
+fn b_37_login_url_strips_same_host() {
     assert_eq!(
         login_url("/login", Some("http://localhost/protected"), "next"),
         "/login?next=%2Fprotected"
@@ -496,7 +497,7 @@ fn spec_37_login_url_strips_same_host() {
 }
 
 #[test]
-fn spec_37_login_url_custom_next_field() {
+fn b_37_login_url_custom_next_field() {
     assert_eq!(
         login_url("/login", Some("http://localhost/protected"), "n"),
         "/login?n=%2Fprotected"
@@ -504,12 +505,12 @@ fn spec_37_login_url_custom_next_field() {
 }
 
 #[test]
-fn spec_37_login_url_without_next_is_the_view() {
+fn b_37_login_url_without_next_is_the_view() {
     assert_eq!(login_url("/foo", None, "next"), "/foo");
 }
 
 #[test]
-fn spec_38_make_next_param_strips_same_host() {
+fn b_38_make_next_param_strips_same_host() {
     assert_eq!(
         make_next_param("/login", "http://localhost/profile"),
         "/profile"
@@ -517,7 +518,7 @@ fn spec_38_make_next_param_strips_same_host() {
 }
 
 #[test]
-fn spec_38_make_next_param_keeps_other_scheme_whole() {
+fn b_38_make_next_param_keeps_other_scheme_whole() {
     assert_eq!(
         make_next_param("https://localhost/login", "http://localhost/profile"),
         "http://localhost/profile"
@@ -525,7 +526,7 @@ fn spec_38_make_next_param_keeps_other_scheme_whole() {
 }
 
 #[test]
-fn spec_38_make_next_param_keeps_other_host_whole() {
+fn b_38_make_next_param_keeps_other_host_whole() {
     assert_eq!(
         make_next_param("http://auth.example/login", "http://localhost/profile"),
         "http://localhost/profile"
@@ -572,7 +573,7 @@ fn make_next_param_never_yields_a_host_for_a_relative_login_view() {
 }
 
 #[test]
-fn spec_12_login_url_keeps_existing_query() {
+fn b_12_login_url_keeps_existing_query() {
     assert_eq!(
         login_url("/login?x=1", Some("/secret"), "next"),
         "/login?x=1&next=%2Fsecret"
@@ -580,7 +581,7 @@ fn spec_12_login_url_keeps_existing_query() {
 }
 
 #[test]
-fn spec_12_login_url_replaces_existing_next_in_place() {
+fn b_12_login_url_replaces_existing_next_in_place() {
     assert_eq!(
         login_url("/login?next=%2Fold&x=1", Some("/secret"), "next"),
         "/login?next=%2Fsecret&x=1"
@@ -588,13 +589,13 @@ fn spec_12_login_url_replaces_existing_next_in_place() {
 }
 
 #[test]
-fn spec_12_login_url_replaces_repeated_next_once() {
+fn b_12_login_url_replaces_repeated_next_once() {
     let url = login_url("/login?x=1&next=a&y=2&next=b", Some("/secret"), "next");
     assert_eq!(url, "/login?x=1&next=%2Fsecret&y=2");
 }
 
 #[test]
-fn spec_12_login_url_replaces_only_the_configured_field() {
+fn b_12_login_url_replaces_only_the_configured_field() {
     let url = login_url("/login?next=keep&n=old", Some("/secret"), "n");
     assert_eq!(url, "/login?next=keep&n=%2Fsecret");
 }
@@ -701,7 +702,7 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The unauthorized redirect builds `next` from the path and query only.
+// The unauthorized redirect builds `next` from the path and query only (docs/behaviour.md N11).
 
 #[derive(Clone, UserMixin)]
 struct User {

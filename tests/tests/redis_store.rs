@@ -1,5 +1,6 @@
 //! The same promises with a server-side store: actix-session's `RedisSessionStore` against a
-//! real Redis. Session ids are server-side here, so fixation and replay are visible.
+//! real Redis. Session ids are server-side here, so fixation and replay are visible
+//! (docs/behaviour.md B8, B21, B28, S1, S2).
 //!
 //! Run with `cargo test -p login-runtime-tests --features redis --test redis_store` and
 //! `LOGIN_RUNTIME_REDIS_URL` set (`.ci/run` starts a Redis and does both).
@@ -44,7 +45,7 @@ async fn app(
 }
 
 #[actix_rt::test]
-async fn spec_08_login_renews_the_session_id_and_the_planted_one_is_dead() {
+async fn b_08_login_renews_the_session_id_and_the_planted_one_is_dead() {
     let app = app(LoginManager::new()).await;
     let mut victim = Client::new(&app);
     victim.get("/visit").await;
@@ -74,7 +75,7 @@ async fn s2_a_session_cookie_copied_before_logout_is_anonymous_after_it() {
 }
 
 #[actix_rt::test]
-async fn spec_21_remember_cookie_restores_into_a_new_redis_session() {
+async fn b_21_remember_cookie_restores_into_a_new_redis_session() {
     let app = app(LoginManager::new().remember_me(remember_me())).await;
     let mut client = Client::new(&app);
     client.get("/login/notch?remember=true").await;
@@ -90,7 +91,7 @@ async fn spec_21_remember_cookie_restores_into_a_new_redis_session() {
 }
 
 #[actix_rt::test]
-async fn spec_28_strong_protection_drops_only_the_login() {
+async fn b_28_strong_protection_drops_only_the_login() {
     let app = app(LoginManager::new().session_protection(SessionProtection::Strong)).await;
     let mut client = Client::new(&app);
     client.get("/visit").await;

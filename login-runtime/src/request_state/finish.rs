@@ -8,6 +8,7 @@ use actix_web::http::header::{self, HeaderValue};
 
 use super::RequestState;
 use crate::UserLoader;
+use crate::flash::MESSAGE_COOKIE;
 use crate::remember::RememberCheck;
 
 /// What happens to the remember cookie on the way out.
@@ -20,10 +21,18 @@ pub(super) enum CookieChange {
 impl<U: UserLoader> RequestState<U> {
     /// Applies the request's cookie changes and cache headers to its response.
     pub(crate) fn finish<B>(&self, res: &mut ServiceResponse<B>) {
+        if self.message_taken.get() {
+            let mut removal = Cookie::new(MESSAGE_COOKIE, "");
+            removal.set_path("/");
+            removal.make_removal();
+            if let Err(err) = res.response_mut().add_cookie(&removal) {
+                tracing::debug!(target: "login_runtime", "cannot delete the login message cookie: {err}");
+            }
+        }
         let changed = self.changed.borrow().is_some();
         let pending_cookie = !matches!(*self.cookie_change.borrow(), CookieChange::Keep);
         if !changed && !self.accessed.get() && !self.wrote_session.get() && !pending_cookie {
-            return; // the request never looked at the user: nothing to do (spec line 34)
+            return; // the request never looked at the user: nothing to do (docs/behaviour.md B34)
         }
         let cookie =
             match std::mem::replace(&mut *self.cookie_change.borrow_mut(), CookieChange::Keep) {
@@ -58,8 +67,8 @@ impl<U: UserLoader> RequestState<U> {
         let identity = self.resolved_identity().flatten()?;
         match self.remember_check(req) {
             RememberCheck::Valid {
-                id, tag, lifetime, ..
-            } if *id == identity.user.get_id() => Some(remember.issue(id, tag, Some(*lifetime))),
+                login, lifetime, ..
+            } if identity.user.has_id(&login.id) => Some(remember.issue(login, Some(*lifetime))),
             _ => None,
         }
     }

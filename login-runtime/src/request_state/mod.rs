@@ -6,14 +6,12 @@
 //! - [`resolve`]: resolving the identity (session → remember cookie → request loader);
 //! - [`mutations`]: login, logout, confirm and the auth-hash update;
 //! - [`finish`]: the response's cookie changes and cache headers;
-//! - [`untyped`]: the same state without its user type, for the guard and `logout_user`.
+//! - [`untyped`]: the same state as [`UntypedState`], for the guard and `logout_user`.
 
 mod finish;
 mod mutations;
 mod resolve;
 mod untyped;
-
-pub(crate) use untyped::{UntypedState, untyped_state};
 
 use std::any::type_name;
 use std::cell::{Cell, RefCell};
@@ -28,9 +26,9 @@ use tokio::sync::OnceCell;
 use crate::config::Config;
 use crate::error::LoginError;
 use crate::events::{LoginEvent, emit};
-use crate::login_record::{LOGIN_KEY, LoginRecord, read_record};
-use crate::protection::identifier;
+use crate::login_record::{LOGIN_KEY, LoginRecord, LoginRef, read_record, unix_now};
 use crate::remember::RememberCheck;
+use crate::untyped_state::UntypedState;
 use crate::{SessionProtection, UserLoader};
 use finish::CookieChange;
 
@@ -65,6 +63,8 @@ pub(crate) struct RequestState<U> {
     accessed: Cell<bool>,
     /// The library changed the login record in the session: the response must not be cached.
     wrote_session: Cell<bool>,
+    /// The refusal message's marker cookie was read: the response deletes it.
+    message_taken: Cell<bool>,
 }
 
 impl<U: UserLoader> RequestState<U> {
@@ -84,6 +84,7 @@ impl<U: UserLoader> RequestState<U> {
             cookie_change: RefCell::new(CookieChange::Keep),
             accessed: Cell::new(false),
             wrote_session: Cell::new(false),
+            message_taken: Cell::new(false),
         });
         // One entry serves both the typed and the type-erased users (see `get`).
         req.extensions_mut()
@@ -162,21 +163,48 @@ impl<U: UserLoader> RequestState<U> {
         emit(self.config.listener.as_ref(), req, event);
     }
 
-    /// Whether login records need timestamps: only when a timeout reads them.
-    fn timed(&self) -> bool {
-        self.config.idle_timeout.is_some() || self.config.absolute_timeout.is_some()
-    }
-
+    /// This client's session-protection fingerprint; `None` when protection is off.
     fn client_id(&self, req: &HttpRequest) -> Option<String> {
-        (self.config.protection != SessionProtection::Off)
-            .then(|| identifier(req, &self.config.trusted_proxies))
+        if self.config.protection == SessionProtection::Off {
+            return None;
+        }
+        let fingerprinter = self.config.fingerprint.as_ref()?;
+        Some(fingerprinter.fingerprint(req, &self.config.trusted_proxies))
     }
 
     fn remember_check(&self, req: &HttpRequest) -> &RememberCheck {
         self.remember.get_or_init(|| match &self.config.remember {
-            Some(remember) => remember.check(req),
+            Some(remember) => remember.check(req, &self.config.namespace),
             None => RememberCheck::Absent,
         })
+    }
+
+    /// The session's login record, if this manager made it.
+    fn own_record(&self, session: &Session) -> Option<LoginRecord> {
+        read_record(session).filter(|record| record.ns == self.config.namespace)
+    }
+
+    /// Whether `login` was revoked; a store that cannot say in time fails the request (503).
+    async fn revoked(&self, login: LoginRef<'_>) -> Result<bool, LoginError> {
+        let lookup = self.config.revocations.is_revoked(login);
+        match tokio::time::timeout(self.config.store_timeout, lookup).await {
+            Ok(Ok(revoked)) => Ok(revoked),
+            Ok(Err(err)) => Err(LoginError::store_unavailable(&err.to_string())),
+            Err(_) => Err(LoginError::store_unavailable("no answer in time")),
+        }
+    }
+
+    /// Revokes one login for as long as a copy of it could otherwise still be used: a session
+    /// record until the absolute timeout, a remember cookie until it expires.
+    async fn revoke(&self, login: LoginRef<'_>, remember: u64) -> Result<(), LoginError> {
+        let lifetime = self.config.absolute_timeout.as_secs().max(remember);
+        let until = unix_now().saturating_add(lifetime);
+        let write = self.config.revocations.revoke_login(login, until);
+        match tokio::time::timeout(self.config.store_timeout, write).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => Err(LoginError::store_unavailable(&err.to_string())),
+            Err(_) => Err(LoginError::store_unavailable("no answer in time")),
+        }
     }
 
     fn write_record(&self, session: &Session, record: &LoginRecord) {
@@ -199,21 +227,17 @@ impl<U: UserLoader> RequestState<U> {
         *self.cookie_change.borrow_mut() = change;
     }
 
-    /// `login_fresh`.
-    pub(crate) fn login_fresh(&self, req: &HttpRequest) -> bool {
-        if self.changed.borrow().is_some() || self.loaded.initialized() {
-            return self
-                .resolved_identity()
-                .flatten()
-                .is_some_and(|identity| identity.fresh);
-        }
-        // Not resolved yet: read the flag the way Flask-Login does, without loading the user.
-        self.session_ok && read_record(&req.get_session()).is_some_and(|record| record.fresh)
+    /// `login_fresh`: the identity is resolved under every check first, as the guard does.
+    pub(crate) async fn login_fresh(&self, req: &HttpRequest) -> bool {
+        matches!(self.identity(req).await, Ok(Some(identity)) if identity.fresh)
     }
 
-    /// `login_remembered`.
-    pub(crate) fn login_remembered(&self, req: &HttpRequest) -> bool {
+    /// `login_remembered`: a valid remember cookie of the resolved user, not being deleted.
+    pub(crate) async fn login_remembered(&self, req: &HttpRequest) -> bool {
+        let Ok(Some(identity)) = self.identity(req).await else {
+            return false;
+        };
         !matches!(*self.cookie_change.borrow(), CookieChange::Clear)
-            && matches!(self.remember_check(req), RememberCheck::Valid { .. })
+            && matches!(self.remember_check(req), RememberCheck::Valid { login, .. } if identity.user.has_id(&login.id))
     }
 }

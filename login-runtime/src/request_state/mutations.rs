@@ -1,17 +1,18 @@
-//! The mutations a handler asks for: log in, log out, confirm a login, and keep a session
-//! valid across a password change. Each changes this request's identity and what the response
-//! writes.
+//! The mutations a handler asks for: log in, log out (here or everywhere), confirm a login, and
+//! keep a session valid across a password change. Each is a privilege change, so each gives the
+//! session a new id: a session id planted or shared before it is worthless after it.
 
 use std::rc::Rc;
 
 use actix_web::HttpRequest;
 
 use super::{CookieChange, Identity, RequestState};
+use crate::csrf::CSRF_KEY;
 use crate::error::LoginError;
 use crate::events::LoginEvent;
-use crate::login_record::{LOGIN_KEY, LoginRecord, read_record};
-use crate::remember::RememberCheck;
-use crate::{LoginOptions, UserLoader};
+use crate::login_record::{LOGIN_KEY, LoginRecord, unix_now, unix_now_ms};
+use crate::remember::{RememberCheck, Remembered};
+use crate::{LoginOptions, UserLoader, random};
 
 impl<U: UserLoader> RequestState<U> {
     /// `login_user_with`.
@@ -27,38 +28,61 @@ impl<U: UserLoader> RequestState<U> {
         }
         let session = self.session(req)?;
         let id = user.get_id();
-        // A different user's leftovers (cart, flash messages, CSRF token) must not carry over.
-        match session.get::<LoginRecord>(LOGIN_KEY) {
-            Ok(Some(previous)) if previous.id == id => {}
-            Ok(None) => {}
-            _ => session.clear(),
+        // A different user's leftovers (cart, flash messages) must not carry over, nor another
+        // manager's login, nor anything under our key we cannot read.
+        let same_user = match self.own_record(&session) {
+            Some(previous) => previous.id == id,
+            None => !session.contains_key(LOGIN_KEY),
+        };
+        if !same_user {
+            session.clear();
         }
-        let record = LoginRecord {
+        // A CSRF token known before the login (say, planted by an attacker) is not one after.
+        session.remove(CSRF_KEY);
+        let remember = options
+            .remember
+            .then_some(self.config.remember.as_ref())
+            .flatten();
+        let mut record = LoginRecord {
             forced: !active,
+            client: self.client_id(req),
+            hash: self.config.auth.tag(&*user),
             ..LoginRecord::new(
+                &self.config.namespace,
+                random::token()?,
                 id,
+                unix_now_ms(),
                 options.fresh,
-                self.client_id(req),
-                self.config.auth.tag(&*user),
-                self.timed(),
             )
         };
+        if let Some(remember) = remember {
+            record.remember = remember.lifetime(options.duration).as_secs();
+        }
         session.insert(LOGIN_KEY, &record).map_err(|err| {
             LoginError::misconfigured(format!("cannot write the login record: {err}"))
         })?;
         session.renew();
-        if options.remember {
-            match &self.config.remember {
-                Some(remember) => {
-                    let cookie = remember.issue(&record.id, &record.hash, options.duration);
-                    self.set_cookie_change(CookieChange::Set(cookie));
-                }
-                None => tracing::warn!(
-                    target: "login_runtime",
-                    "`login_user_with(.., remember(true))` but the `LoginManager` has no \
-                     remember-me cookie; add `.remember_me(RememberMe::new(&key))` to it"
-                ),
+        self.wrote_session.set(true);
+        match (remember, &self.config.remember) {
+            (Some(remember), _) => {
+                let cookie = remember.issue(&remembered(&record), options.duration);
+                self.set_cookie_change(CookieChange::Set(cookie));
             }
+            (None, Some(remember)) => {
+                // A remember cookie of anyone else (say, the previous user of a shared browser)
+                // would log them back in once this session ends; this user's own stays.
+                let own = matches!(self.remember_check(req),
+                    RememberCheck::Valid { login, .. } if login.id == record.id);
+                if !own && req.cookie(&remember.name).is_some() {
+                    self.set_cookie_change(CookieChange::Clear);
+                }
+            }
+            (None, None) if options.remember => tracing::warn!(
+                target: "login_runtime",
+                "`login_user_with(.., remember(true))` but the `LoginManager` has no \
+                 remember-me cookie; add `.remember_me(RememberMe::new(&key))` to it"
+            ),
+            (None, None) => {}
         }
         self.emit(req, &LoginEvent::LoggedIn(&user));
         *self.changed.borrow_mut() = Some(Some(Identity {
@@ -74,35 +98,57 @@ impl<U: UserLoader> RequestState<U> {
         let session = self.session(req)?;
         let id = user.get_id();
         let tag = self.config.auth.tag(user);
-        if let Some(mut record) = read_record(&session).filter(|record| record.id == id) {
+        if let Some(mut record) = self.own_record(&session).filter(|record| record.id == id) {
             record.hash.clone_from(&tag);
+            session.renew();
             self.write_record(&session, &record);
         }
         if let (
             Some(remember),
             RememberCheck::Valid {
-                id: cookie_id,
-                remaining,
-                ..
+                login, remaining, ..
             },
         ) = (&self.config.remember, self.remember_check(req))
-            && *cookie_id == id
+            && login.id == id
         {
-            let cookie = remember.issue(&id, &tag, Some(*remaining));
+            let login = Remembered {
+                tag,
+                ..login.clone()
+            };
+            let cookie = remember.issue(&login, Some(*remaining));
             self.set_cookie_change(CookieChange::Set(cookie));
         }
         Ok(())
     }
 
-    /// `logout_user`.
-    pub(crate) fn logout(&self, req: &HttpRequest) -> Result<(), LoginError> {
+    /// `logout_user`: revokes the session's login and the remember cookie's, so that no copy
+    /// of either logs in again; then removes both. If a revocation cannot be stored, nothing
+    /// changes and the error says so: a logout is never reported done when it is not.
+    pub(crate) async fn logout(&self, req: &HttpRequest) -> Result<(), LoginError> {
         let session = self.session(req)?;
-        // Only touch the session when it holds an identity: a no-op logout sets no cookie.
-        self.remove_record(&session);
+        let record = self.own_record(&session);
+        if let Some(record) = &record {
+            self.revoke(record.login(), record.remember).await?;
+        }
+        if let RememberCheck::Valid {
+            login, lifetime, ..
+        } = self.remember_check(req)
+            && record
+                .as_ref()
+                .is_none_or(|record| record.lid != login.login_id)
+        {
+            self.revoke(login.login(), lifetime.as_secs()).await?;
+        }
+        if record.is_some() {
+            self.remove_record(&session);
+            session.renew();
+        }
         if let Some(remember) = &self.config.remember {
+            // Also when this request did not carry the cookie: one scoped to another path
+            // (`RememberMe::path`) is not sent here, but must go all the same.
             let pending = matches!(*self.cookie_change.borrow(), CookieChange::Set(_));
             let present = req.cookie(&remember.name).is_some();
-            if pending || present {
+            if pending || present || record.is_some() {
                 self.set_cookie_change(CookieChange::Clear);
             }
         }
@@ -115,16 +161,56 @@ impl<U: UserLoader> RequestState<U> {
         Ok(())
     }
 
-    /// `confirm_login`.
-    pub(crate) fn confirm(&self, req: &HttpRequest) -> Result<(), LoginError> {
+    /// `logout_everywhere`: every login of `user` made until now, on every device, ends; this
+    /// request's too, if it is theirs.
+    pub(crate) async fn logout_everywhere(
+        &self,
+        req: &HttpRequest,
+        user: &U,
+    ) -> Result<(), LoginError> {
+        let id = user.get_id();
+        // Until no login made before now can still be valid: a session login lasts at most the
+        // absolute timeout, a remember cookie at most its own (capped) lifetime.
+        let remember = self
+            .config
+            .remember
+            .as_ref()
+            .map_or(0, |remember| remember.max_lifetime().as_secs());
+        let lifetime = self.config.absolute_timeout.as_secs().max(remember);
+        let until = unix_now().saturating_add(lifetime);
+        let revoke =
+            self.config
+                .revocations
+                .revoke_user(&self.config.namespace, &id, unix_now_ms(), until);
+        match tokio::time::timeout(self.config.store_timeout, revoke).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => return Err(LoginError::store_unavailable(&err.to_string())),
+            Err(_) => return Err(LoginError::store_unavailable("no answer in time")),
+        }
         let session = self.session(req)?;
-        if let Some(mut record) = read_record(&session) {
+        let theirs = self
+            .own_record(&session)
+            .is_some_and(|record| record.id == id);
+        let cookie_theirs = matches!(self.remember_check(req),
+            RememberCheck::Valid { login, .. } if login.id == id);
+        if theirs || cookie_theirs {
+            self.logout(req).await?;
+        }
+        Ok(())
+    }
+
+    /// `confirm_login`: the login is fresh again, whatever this request had resolved before
+    /// (a login only in the remember cookie is restored first).
+    pub(crate) async fn confirm(&self, req: &HttpRequest) -> Result<(), LoginError> {
+        let identity = self.identity(req).await?;
+        let session = self.session(req)?;
+        if let Some(identity) = &identity
+            && let Some(mut record) = self.own_record(&session)
+        {
             record.fresh = true;
             record.client = self.client_id(req);
+            session.renew();
             self.write_record(&session, &record);
-        }
-        let identity = self.resolved_identity().flatten();
-        if let Some(identity) = &identity {
             *self.changed.borrow_mut() = Some(Some(Identity {
                 fresh: true,
                 ..identity.clone()
@@ -135,5 +221,16 @@ impl<U: UserLoader> RequestState<U> {
             &LoginEvent::LoginConfirmed(identity.as_ref().map(|identity| &*identity.user)),
         );
         Ok(())
+    }
+}
+
+/// What a remember cookie for the login in `record` carries.
+fn remembered(record: &LoginRecord) -> Remembered {
+    Remembered {
+        namespace: record.ns.clone(),
+        login_id: record.lid.clone(),
+        issued_at: record.iat,
+        tag: record.hash.clone(),
+        id: record.id.clone(),
     }
 }

@@ -19,38 +19,42 @@ impl<U: UserLoader> RequestState<U> {
     /// Resolution, in Flask-Login's order: session → remember cookie → request loader.
     pub(super) async fn load(&self, req: &HttpRequest) -> Result<Option<Identity<U>>, LoginError> {
         let session = self.session(req)?;
-        if let Some(mut record) = read_record(&session) {
-            if !self.protect(req, &session, &mut record) {
-                return Ok(None);
-            }
-            let now = unix_now();
-            let (idle, absolute) = (self.config.idle_timeout, self.config.absolute_timeout);
-            if record.expired(now, idle, absolute) {
-                // Timed out: the record goes, and a valid remember cookie may still restore a
-                // non-fresh login below.
-                self.remove_record(&session);
-                return self.load_after_session(req, &session).await;
-            }
-            let user = self.load_user(req, &record.id, record.forced).await?;
-            match user.filter(|user| self.config.auth.matches(&record.hash, &**user)) {
-                Some(user) => {
-                    if let Some(idle) = idle
-                        && record.stale_seen(now, idle)
-                    {
-                        record.seen = now;
-                        self.write_record(&session, &record);
-                    }
-                    return Ok(Some(Identity {
-                        user,
-                        fresh: record.fresh,
-                    }));
-                }
-                // The user is gone, became inactive, or changed their password since this
-                // login: the record can never be valid again (security bar S3, S5).
-                None => self.remove_record(&session),
-            }
+        let Some(mut record) = read_record(&session) else {
+            return self.load_after_session(req, &session).await;
+        };
+        if record.ns != self.config.namespace {
+            // Another manager's login: no one here, and not ours to delete or replace with a
+            // login from our remember cookie.
+            return self.load_from_request(req).await;
         }
-        self.load_after_session(req, &session).await
+        if !self.protect(req, &session, &mut record) {
+            return Ok(None);
+        }
+        let now = unix_now();
+        let (idle, absolute) = (self.config.idle_timeout, Some(self.config.absolute_timeout));
+        if record.expired(now, idle, absolute) || self.revoked(record.login()).await? {
+            // Timed out or logged out elsewhere: the record goes, and a valid remember cookie
+            // may still restore a non-fresh login below (unless it was revoked too).
+            self.remove_record(&session);
+            return self.load_after_session(req, &session).await;
+        }
+        let user = self.load_user(req, &record.id, record.forced).await?;
+        let Some(user) = user.filter(|user| self.config.auth.matches(&record.hash, &**user)) else {
+            // The user is gone, became inactive, or changed their password since this login:
+            // the record can never be valid again (docs/behaviour.md S3, S5).
+            self.remove_record(&session);
+            return self.load_after_session(req, &session).await;
+        };
+        if let Some(idle) = idle
+            && record.stale_seen(now, idle)
+        {
+            record.seen = now;
+            self.write_record(&session, &record);
+        }
+        Ok(Some(Identity {
+            user,
+            fresh: record.fresh,
+        }))
     }
 
     /// The rest of the resolution order, when the session holds no valid login.
@@ -63,6 +67,14 @@ impl<U: UserLoader> RequestState<U> {
             return Ok(Some(identity));
         }
         // Unlike Flask-Login, an invalid remember cookie does not stop the request loader.
+        self.load_from_request(req).await
+    }
+
+    /// The request loader, if the manager has one: authenticated for this request only.
+    async fn load_from_request(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<Option<Identity<U>>, LoginError> {
         if let Some(load) = self.config.request_loader {
             let user = catch_unwind(load(req))
                 .await
@@ -107,6 +119,8 @@ impl<U: UserLoader> RequestState<U> {
         }
     }
 
+    /// A login restored from the remember cookie: a privilege change, so the session gets a
+    /// new id, and a record carrying the cookie's login id, so one logout ends both.
     async fn load_from_cookie(
         &self,
         req: &HttpRequest,
@@ -115,34 +129,49 @@ impl<U: UserLoader> RequestState<U> {
         let Some(remember) = &self.config.remember else {
             return Ok(None);
         };
-        let (id, tag, remaining, rotated) = match self.remember_check(req) {
+        let (login, lifetime, remaining, rotated) = match self.remember_check(req) {
             RememberCheck::Valid {
-                id,
-                tag,
+                login,
+                lifetime,
                 remaining,
                 rotated,
-                ..
-            } => (id.clone(), tag.clone(), *remaining, *rotated),
+            } => (login.clone(), *lifetime, *remaining, *rotated),
             RememberCheck::Invalid => {
                 self.set_cookie_change(CookieChange::Clear);
                 return Ok(None);
             }
             RememberCheck::Absent => return Ok(None),
         };
-        let user = self.load_user(req, &id, false).await?;
-        let Some(user) = user.filter(|user| self.config.auth.matches(&tag, &**user)) else {
+        if self.revoked(login.login()).await? {
+            self.set_cookie_change(CookieChange::Clear);
+            return Ok(None);
+        }
+        let user = self.load_user(req, &login.id, false).await?;
+        let Some(user) = user.filter(|user| self.config.auth.matches(&login.tag, &**user)) else {
             // The user is gone, inactive, or changed their password: the cookie can never log
             // anyone in again.
             self.set_cookie_change(CookieChange::Clear);
             return Ok(None);
         };
-        // Into the session, with this client's identifier, so that `Strong` protection accepts
+        // Into the session, with this client's fingerprint, so that `Strong` protection accepts
         // the next request (Flask-Login logs such a user out again at once).
-        let record = LoginRecord::new(id.clone(), false, self.client_id(req), tag, self.timed());
+        let record = LoginRecord {
+            client: self.client_id(req),
+            hash: login.tag.clone(),
+            remember: lifetime.as_secs(),
+            ..LoginRecord::new(
+                &self.config.namespace,
+                login.login_id.clone(),
+                login.id.clone(),
+                login.issued_at,
+                false,
+            )
+        };
+        session.renew();
         self.write_record(session, &record);
         if rotated {
             // Re-keyed, not extended: the cookie keeps the time it had left.
-            let cookie = remember.issue(&id, &record.hash, Some(remaining));
+            let cookie = remember.issue(&login, Some(remaining));
             self.set_cookie_change(CookieChange::Set(cookie));
         }
         self.emit(req, &LoginEvent::LoadedFromCookie(&user));

@@ -1,48 +1,15 @@
-//! The request state without its user type: what `#[login_required]`, `RequireLogin`,
-//! `logout_user` and friends use, since they do not name the user type.
+//! `RequestState` as the untyped state the guard, `RequireLogin` and `logout_user` use.
 
 use std::rc::Rc;
 
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::error::InternalError;
+use actix_web::{HttpRequest, HttpResponse};
 
 use super::RequestState;
 use crate::UserLoader;
 use crate::error::LoginError;
 use crate::future::LocalBoxFuture;
-
-/// The request's type-erased state, or the misconfiguration that explains its absence.
-/// `who` names the caller in the log line, e.g. "`RequireLogin` on".
-pub(crate) fn untyped_state(
-    req: &HttpRequest,
-    who: &str,
-) -> Result<Rc<dyn UntypedState>, LoginError> {
-    let state = req.extensions().get::<Rc<dyn UntypedState>>().cloned();
-    state.ok_or_else(|| {
-        LoginError::misconfigured(format!(
-            "{who} {} needs a `LoginManager`; add `.wrap(LoginManager::<User>::new())` to the `App`",
-            req.path()
-        ))
-    })
-}
-
-/// The part of the request state that needs no user type: what `#[login_required]`,
-/// `RequireLogin`, `logout_user` and friends use.
-pub(crate) trait UntypedState {
-    /// `Ok` when the request may proceed; otherwise the unauthorized (or needs-refresh) response.
-    fn require<'a>(
-        &'a self,
-        req: &'a HttpRequest,
-        fresh: bool,
-        login_view: Option<&'a str>,
-    ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
-    fn logout(&self, req: &HttpRequest) -> Result<(), LoginError>;
-    fn confirm(&self, req: &HttpRequest) -> Result<(), LoginError>;
-    fn login_fresh(&self, req: &HttpRequest) -> bool;
-    fn login_remembered(&self, req: &HttpRequest) -> bool;
-    fn user_type(&self) -> &'static str;
-    /// For the typed accessors: the state as `Any`, to downcast to `RequestState<U>`.
-    fn into_any(self: Rc<Self>) -> Rc<dyn std::any::Any>;
-}
+use crate::untyped_state::UntypedState;
 
 impl<U: UserLoader> UntypedState for RequestState<U> {
     fn require<'a>(
@@ -53,7 +20,16 @@ impl<U: UserLoader> UntypedState for RequestState<U> {
     ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>> {
         Box::pin(async move {
             if self.config.exempt_methods.contains(req.method()) {
-                return Ok(());
+                // Exempt from the login check, not from the guard: an anonymous caller (a CORS
+                // preflight, say) gets an empty answer, never the handler's body.
+                return match self.identity(req).await? {
+                    Some(_) => Ok(()),
+                    None => Err(InternalError::from_response(
+                        "exempt method",
+                        HttpResponse::NoContent().finish(),
+                    )
+                    .into()),
+                };
             }
             match self.identity(req).await? {
                 Some(identity) if identity.fresh || !fresh => Ok(()),
@@ -63,20 +39,25 @@ impl<U: UserLoader> UntypedState for RequestState<U> {
         })
     }
 
-    fn logout(&self, req: &HttpRequest) -> Result<(), LoginError> {
-        RequestState::logout(self, req)
+    fn logout<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), LoginError>> {
+        Box::pin(RequestState::logout(self, req))
     }
 
-    fn confirm(&self, req: &HttpRequest) -> Result<(), LoginError> {
-        RequestState::confirm(self, req)
+    fn confirm<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), LoginError>> {
+        Box::pin(RequestState::confirm(self, req))
     }
 
-    fn login_fresh(&self, req: &HttpRequest) -> bool {
-        RequestState::login_fresh(self, req)
+    fn login_fresh<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, bool> {
+        Box::pin(RequestState::login_fresh(self, req))
     }
 
-    fn login_remembered(&self, req: &HttpRequest) -> bool {
-        RequestState::login_remembered(self, req)
+    fn login_remembered<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, bool> {
+        Box::pin(RequestState::login_remembered(self, req))
+    }
+
+    fn take_marked_message(&self, req: &HttpRequest, marker: &str) -> Option<(String, String)> {
+        self.message_taken.set(true);
+        self.config.marked_message(req, marker)
     }
 
     fn user_type(&self) -> &'static str {

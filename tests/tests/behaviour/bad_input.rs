@@ -1,7 +1,7 @@
 //! Bad input: malformed cookies and odd session contents are anonymous, never a 500.
 
 use actix_web::test::{TestRequest, init_service};
-use login_runtime_tests::{Client, Reply, default_app};
+use login_runtime_tests::{Client, Reply, default_app, login_record};
 use serde_json::json;
 
 async fn username_with_cookie(value: &str) -> (Reply, usize) {
@@ -60,7 +60,8 @@ async fn username_with_record(value: serde_json::Value) -> (Reply, usize) {
 #[actix_rt::test]
 async fn canonical_record_loads_the_user() {
     // The control for the cases below: a well-formed record does log in.
-    let (reply, loads) = username_with_record(json!({"id": "1", "fresh": true})).await;
+    let (reply, loads) =
+        username_with_record(login_record(json!({"id": "1", "fresh": true}))).await;
     assert_eq!(reply.body, "Notch");
     assert_eq!(loads, 1);
 }
@@ -81,7 +82,8 @@ async fn non_canonical_empty_huge_or_unparsable_ids_never_reach_the_loader() {
         "99999999999999999999999",
         &huge,
     ] {
-        let (reply, loads) = username_with_record(json!({"id": id, "fresh": true})).await;
+        let (reply, loads) =
+            username_with_record(login_record(json!({"id": id, "fresh": true}))).await;
         assert_eq!(reply.status, 200, "id {id:?}");
         assert_eq!(reply.body, "Anonymous", "id {id:?}");
         assert_eq!(loads, 0, "id {id:?} reached the loader");
@@ -107,7 +109,8 @@ async fn wrong_typed_login_record_is_anonymous() {
 
 #[actix_rt::test]
 async fn unknown_user_id_is_anonymous() {
-    let (reply, loads) = username_with_record(json!({"id": "404", "fresh": true})).await;
+    let (reply, loads) =
+        username_with_record(login_record(json!({"id": "404", "fresh": true}))).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, "Anonymous");
     assert_eq!(loads, 1, "asked the loader, which knew no such user");

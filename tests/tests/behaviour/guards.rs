@@ -1,4 +1,4 @@
-//! `#[login_required]` and the unauthorized response (spec lines 10, 11, 17).
+//! `#[login_required]` and the unauthorized response (docs/behaviour.md B10, B11, B17, B42, L1).
 
 use actix_web::http::Method;
 use actix_web::test::{TestRequest, init_service};
@@ -7,7 +7,7 @@ use login_runtime::LoginManager;
 use login_runtime_tests::{Client, Store, app_with, default_app};
 
 #[actix_rt::test]
-async fn spec_10_anonymous_gets_401_without_login_view_and_logged_in_runs() {
+async fn b_10_anonymous_gets_401_without_login_view_and_logged_in_runs() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
     for path in ["/secret", "/secret-above"] {
@@ -23,7 +23,7 @@ async fn spec_10_anonymous_gets_401_without_login_view_and_logged_in_runs() {
 }
 
 #[actix_rt::test]
-async fn spec_11_login_view_redirects_with_percent_encoded_next() {
+async fn b_11_login_view_redirects_with_percent_encoded_next() {
     let store = web::Data::new(Store::default());
     let app = app_with(LoginManager::new().login_view("/login"), store);
     let mut client = Client::new(init_service(app).await);
@@ -41,12 +41,22 @@ async fn spec_11_login_view_redirects_with_percent_encoded_next() {
 }
 
 #[actix_rt::test]
-async fn spec_17_options_passes_unchecked_and_exempt_methods_changes_the_set() {
+async fn b_17_options_passes_unchecked_and_exempt_methods_changes_the_set() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
+    // Exempt from the login check, but an anonymous caller never runs the handler's body:
+    // the guard answers a preflight itself (docs/behaviour.md B17).
+    let reply = client.request(Method::OPTIONS, "/options-secret").await;
+    assert_eq!(reply.status, 204);
+    assert_eq!(reply.body, "", "the handler's body did not run");
+    client.get("/login/notch").await;
     let reply = client.request(Method::OPTIONS, "/options-secret").await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.body, "OPTIONS passed");
+    assert_eq!(
+        reply.body, "OPTIONS passed",
+        "a logged-in caller reaches the handler"
+    );
+    client.get("/logout").await;
     assert_eq!(
         client.request(Method::GET, "/options-secret").await.status,
         401
@@ -64,7 +74,7 @@ async fn spec_17_options_passes_unchecked_and_exempt_methods_changes_the_set() {
     );
     assert_eq!(
         client.request(Method::HEAD, "/options-secret").await.status,
-        200
+        204
     );
 }
 

@@ -1,11 +1,11 @@
-//! Logging in and out (spec lines 1–6, 8, 34).
+//! Logging in and out (docs/behaviour.md B1–B9, B34, B43).
 
 use actix_web::test::init_service;
 use login_runtime_tests::memory_store::MemoryStore;
 use login_runtime_tests::{Client, default_app};
 
 #[actix_rt::test]
-async fn spec_01_fresh_client_is_anonymous() {
+async fn b_01_fresh_client_is_anonymous() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
     let reply = client.get("/username").await;
@@ -14,7 +14,7 @@ async fn spec_01_fresh_client_is_anonymous() {
 }
 
 #[actix_rt::test]
-async fn spec_02_login_user_is_seen_by_this_and_the_next_request_and_is_fresh() {
+async fn b_02_login_user_is_seen_by_this_and_the_next_request_and_is_fresh() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
     let reply = client.get("/login/notch").await;
@@ -28,7 +28,7 @@ async fn spec_02_login_user_is_seen_by_this_and_the_next_request_and_is_fresh() 
 }
 
 #[actix_rt::test]
-async fn spec_03_login_with_fresh_false_is_not_fresh() {
+async fn b_03_login_with_fresh_false_is_not_fresh() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
     assert_eq!(
@@ -40,7 +40,7 @@ async fn spec_03_login_with_fresh_false_is_not_fresh() {
 }
 
 #[actix_rt::test]
-async fn spec_04_inactive_user_is_refused_unless_forced() {
+async fn b_04_inactive_user_is_refused_unless_forced() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
     let refused = client.get("/login/creeper").await;
@@ -63,7 +63,7 @@ async fn spec_04_inactive_user_is_refused_unless_forced() {
 }
 
 #[actix_rt::test]
-async fn spec_05_logout_makes_this_and_later_requests_anonymous() {
+async fn b_05_logout_makes_this_and_later_requests_anonymous() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
     client.get("/login/notch").await;
@@ -73,7 +73,7 @@ async fn spec_05_logout_makes_this_and_later_requests_anonymous() {
 }
 
 #[actix_rt::test]
-async fn spec_06_deleted_user_is_anonymous() {
+async fn b_06_deleted_user_is_anonymous() {
     let (app, store) = default_app();
     let mut client = Client::new(init_service(app).await);
     client.get("/login/notch").await;
@@ -84,7 +84,7 @@ async fn spec_06_deleted_user_is_anonymous() {
 }
 
 #[actix_rt::test]
-async fn spec_07_user_who_became_inactive_is_anonymous() {
+async fn b_07_user_who_became_inactive_is_anonymous() {
     let (app, store) = default_app();
     let mut client = Client::new(init_service(app).await);
     client.get("/login/notch").await;
@@ -93,7 +93,7 @@ async fn spec_07_user_who_became_inactive_is_anonymous() {
 }
 
 #[actix_rt::test]
-async fn spec_08_login_renews_the_session_id_and_the_old_one_is_dead() {
+async fn b_08_login_renews_the_session_id_and_the_old_one_is_dead() {
     let sessions = MemoryStore::default();
     let store = actix_web::web::Data::new(login_runtime_tests::Store::default());
     let app = actix_web::App::new()
@@ -131,7 +131,7 @@ async fn spec_08_login_renews_the_session_id_and_the_old_one_is_dead() {
 }
 
 #[actix_rt::test]
-async fn spec_09_logging_in_as_another_user_drops_the_first() {
+async fn b_09_logging_in_as_another_user_drops_the_first() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
     client.get("/visit").await;
@@ -141,7 +141,7 @@ async fn spec_09_logging_in_as_another_user_drops_the_first() {
 }
 
 #[actix_rt::test]
-async fn spec_34_request_that_never_asks_runs_no_loader_and_sets_no_cookie() {
+async fn b_34_request_that_never_asks_runs_no_loader_and_sets_no_cookie() {
     let (app, store) = default_app();
     let mut client = Client::new(init_service(app).await);
     client.get("/login/notch").await;

@@ -1,9 +1,11 @@
 //! Behaviour tests: each drives a real actix `App` and asserts what a user would notice.
-//! Tests named `spec_NN_*` pin line NN of `spec/flask-login-behaviors.md`.
+//! Tests named `b_NN_*` pin entry BNN of `docs/behaviour.md` (`b_08_*` is B8); tests named
+//! after a security id (`s3_*`, `r4_*`, `c2_*`) pin that entry of the same file.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bad_input;
+mod csrf;
 mod events;
 mod guards;
 mod login_state;

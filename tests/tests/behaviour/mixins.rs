@@ -1,4 +1,4 @@
-//! Derived `UserMixin` and the anonymous types (spec lines 39, 40).
+//! Derived `UserMixin` and the anonymous types (docs/behaviour.md B39, B40, B46).
 
 use actix_session::SessionMiddleware;
 use actix_web::test::init_service;
@@ -22,7 +22,7 @@ struct Flagged {
 }
 
 #[test]
-fn spec_39_derived_user_mixin() {
+fn b_39_derived_user_mixin() {
     let plain = Plain { id: 42 };
     assert_eq!(plain.get_id(), "42");
     assert!(plain.is_active(), "active without a marked field");
@@ -84,7 +84,7 @@ async fn who(user: CurrentUser<Member>) -> String {
 }
 
 #[actix_rt::test]
-async fn spec_40_anonymous_user_and_a_custom_anonymous_type() {
+async fn b_40_anonymous_user_and_a_custom_anonymous_type() {
     let anonymous = AnonymousUser;
     assert!(!anonymous.is_authenticated());
     assert!(!anonymous.is_active());

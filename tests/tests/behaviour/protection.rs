@@ -1,4 +1,4 @@
-//! Session protection (spec lines 27–30): a session used from another client.
+//! Session protection (docs/behaviour.md B27–B30, S7): a session used from another client.
 //!
 //! The client is identified by its peer address and `User-Agent`, set per request here.
 
@@ -73,7 +73,7 @@ fn remember_set_cookie(reply: &Reply) -> Option<Cookie<'static>> {
 }
 
 #[actix_rt::test]
-async fn spec_27_basic_is_the_default() {
+async fn b_27_basic_is_the_default() {
     // No `.session_protection(..)`: another client makes the login non-fresh.
     let app = App::new()
         .app_data(web::Data::new(Store::default()))
@@ -90,7 +90,7 @@ async fn spec_27_basic_is_the_default() {
 }
 
 #[actix_rt::test]
-async fn spec_27_basic_same_client_keeps_a_fresh_login() {
+async fn b_27_basic_same_client_keeps_a_fresh_login() {
     let (mut client, events) = client!(SessionProtection::Basic);
     let reply = client.send(from(FIREFOX, HOME, "/login/notch")).await;
     assert_eq!(reply.body, "true Notch");
@@ -107,7 +107,7 @@ async fn spec_27_basic_same_client_keeps_a_fresh_login() {
 }
 
 #[actix_rt::test]
-async fn spec_27_basic_another_user_agent_stays_logged_in_but_not_fresh() {
+async fn b_27_basic_another_user_agent_stays_logged_in_but_not_fresh() {
     let (mut client, events) = client!(SessionProtection::Basic);
     client.send(from(FIREFOX, HOME, "/login/notch")).await;
 
@@ -150,7 +150,7 @@ async fn spec_27_basic_another_user_agent_stays_logged_in_but_not_fresh() {
 }
 
 #[actix_rt::test]
-async fn spec_27_basic_another_peer_address_stays_logged_in_but_not_fresh() {
+async fn b_27_basic_another_peer_address_stays_logged_in_but_not_fresh() {
     let (mut client, events) = client!(SessionProtection::Basic);
     client.send(from(FIREFOX, HOME, "/login/notch")).await;
     assert_eq!(count(&events, "session_protected"), 0);
@@ -168,7 +168,7 @@ async fn spec_27_basic_another_peer_address_stays_logged_in_but_not_fresh() {
 }
 
 #[actix_rt::test]
-async fn spec_28_strong_another_client_is_anonymous_and_loses_the_login() {
+async fn b_28_strong_another_client_is_anonymous_and_loses_the_login() {
     let (mut client, events) = client!(SessionProtection::Strong);
     client.send(from(FIREFOX, HOME, "/visit")).await;
     let reply = client
@@ -213,7 +213,7 @@ async fn spec_28_strong_another_client_is_anonymous_and_loses_the_login() {
 }
 
 #[actix_rt::test]
-async fn spec_28_strong_guarded_route_from_another_client_is_unauthorized() {
+async fn b_28_strong_guarded_route_from_another_client_is_unauthorized() {
     let (mut client, events) = client!(SessionProtection::Strong);
     client.send(from(FIREFOX, HOME, "/login/notch")).await;
     let reply = client.send(from(FIREFOX, ELSEWHERE, "/secret")).await;
@@ -223,7 +223,7 @@ async fn spec_28_strong_guarded_route_from_another_client_is_unauthorized() {
 }
 
 #[actix_rt::test]
-async fn spec_28_strong_without_remember_me_drops_the_login_uncached() {
+async fn b_28_strong_without_remember_me_drops_the_login_uncached() {
     let app = App::new()
         .app_data(web::Data::new(Store::default()))
         .wrap(LoginManager::<User>::new().session_protection(SessionProtection::Strong))
@@ -246,7 +246,7 @@ async fn spec_28_strong_without_remember_me_drops_the_login_uncached() {
 }
 
 #[actix_rt::test]
-async fn spec_28_strong_keeps_flashed_messages() {
+async fn b_28_strong_keeps_flashed_messages() {
     // The login view flashes the login message into the session; session protection must not
     // take it with the login.
     let manager = LoginManager::<User>::new()
@@ -274,7 +274,7 @@ async fn spec_28_strong_keeps_flashed_messages() {
 }
 
 #[actix_rt::test]
-async fn spec_28_strong_does_not_log_out_a_login_restored_from_the_remember_cookie() {
+async fn b_28_strong_does_not_log_out_a_login_restored_from_the_remember_cookie() {
     // Flask-Login stores no client identifier for a remembered login, so Strong logs it out
     // again on the very next request.
     let (mut client, events) = client!(SessionProtection::Strong);
@@ -307,7 +307,7 @@ async fn spec_28_strong_does_not_log_out_a_login_restored_from_the_remember_cook
 }
 
 #[actix_rt::test]
-async fn spec_29_no_check_and_no_event_without_an_identity() {
+async fn b_29_no_check_and_no_event_without_an_identity() {
     for protection in [SessionProtection::Basic, SessionProtection::Strong] {
         let (mut client, events) = client!(protection);
         client.send(from(FIREFOX, HOME, "/visit")).await;
@@ -329,7 +329,7 @@ async fn spec_29_no_check_and_no_event_without_an_identity() {
 }
 
 #[actix_rt::test]
-async fn spec_29_no_check_after_logout() {
+async fn b_29_no_check_after_logout() {
     let (mut client, events) = client!(SessionProtection::Strong);
     client.send(from(FIREFOX, HOME, "/visit")).await;
     client.send(from(FIREFOX, HOME, "/login/notch")).await;
@@ -341,7 +341,7 @@ async fn spec_29_no_check_after_logout() {
 }
 
 #[actix_rt::test]
-async fn spec_30_off_does_no_check() {
+async fn b_30_off_does_no_check() {
     let (mut client, events) = client!(SessionProtection::Off);
     client
         .send(from(FIREFOX, HOME, "/login/notch?remember=true"))

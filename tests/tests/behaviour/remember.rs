@@ -1,4 +1,5 @@
-//! The remember-me cookie (spec lines 21–26) and the security bar's R3–R5, C2 and C3.
+//! The remember-me cookie (docs/behaviour.md B21–B26) and its security properties R1–R5, C2
+//! and C3.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -74,7 +75,7 @@ fn count(events: &Events, name: &str) -> usize {
 }
 
 #[actix_rt::test]
-async fn spec_21_remember_cookie_restores_a_non_fresh_login_after_a_browser_restart() {
+async fn b_21_remember_cookie_restores_a_non_fresh_login_after_a_browser_restart() {
     let (mut client, _) = client!(remembering());
     let reply = client.get("/login/notch?remember=true").await;
     assert_eq!(reply.body, "true Notch");
@@ -103,7 +104,7 @@ async fn spec_21_remember_cookie_restores_a_non_fresh_login_after_a_browser_rest
 }
 
 #[actix_rt::test]
-async fn spec_21_login_without_remember_is_gone_after_a_browser_restart() {
+async fn b_21_login_without_remember_is_gone_after_a_browser_restart() {
     let (mut client, _) = client!(remembering());
     let reply = client.get("/login/notch").await;
     assert!(set_cookie(&reply, "remember_token").is_none(), "{reply:?}");
@@ -113,7 +114,7 @@ async fn spec_21_login_without_remember_is_gone_after_a_browser_restart() {
 }
 
 #[actix_rt::test]
-async fn spec_22_default_remember_cookie_attributes() {
+async fn b_22_default_remember_cookie_attributes() {
     // No `.secure(false)`: the library's own defaults.
     let (mut client, _) = client!(LoginManager::new().remember_me(RememberMe::new(&key())));
     let reply = client.get("/login/notch?remember=true").await;
@@ -139,7 +140,7 @@ async fn spec_22_default_remember_cookie_attributes() {
 }
 
 #[actix_rt::test]
-async fn spec_22_remember_cookie_is_configurable() {
+async fn b_22_remember_cookie_is_configurable() {
     let remember = RememberMe::new(&key())
         .name("keep_me")
         .duration(Duration::from_secs(3600))
@@ -173,7 +174,7 @@ async fn spec_22_remember_cookie_is_configurable() {
 }
 
 #[actix_rt::test]
-async fn spec_22_per_login_duration_overrides_the_default() {
+async fn b_22_per_login_duration_overrides_the_default() {
     let (mut client, _) = client!(remembering());
     let reply = client.get("/login/notch?remember=true&duration=60").await;
     let cookie = set_cookie(&reply, "remember_token").expect("a remember cookie");
@@ -214,7 +215,7 @@ async fn remember_duration_is_capped_at_400_days() {
 }
 
 #[actix_rt::test]
-async fn spec_23_logout_deletes_the_remember_cookie_with_the_same_attributes() {
+async fn b_23_logout_deletes_the_remember_cookie_with_the_same_attributes() {
     let remember = RememberMe::new(&key())
         .domain("example.test")
         .path("/app")
@@ -242,7 +243,7 @@ async fn spec_23_logout_deletes_the_remember_cookie_with_the_same_attributes() {
 }
 
 #[actix_rt::test]
-async fn spec_23_logout_of_a_restored_login_deletes_the_remember_cookie() {
+async fn b_23_logout_of_a_restored_login_deletes_the_remember_cookie() {
     let (mut client, _) = client!(remembering());
     client.get("/login/notch?remember=true").await;
     client.cookies.remove("id");
@@ -273,7 +274,7 @@ where
 }
 
 #[actix_rt::test]
-async fn spec_24_tampered_truncated_extended_or_unknown_remember_cookie_is_refused() {
+async fn b_24_tampered_truncated_extended_or_unknown_remember_cookie_is_refused() {
     let (mut client, store) = client!(remembering());
     let value = remembered_value(&mut client).await;
 
@@ -318,7 +319,7 @@ async fn spec_24_tampered_truncated_extended_or_unknown_remember_cookie_is_refus
 }
 
 #[actix_rt::test]
-async fn spec_24_guarded_route_with_a_tampered_remember_cookie_is_unauthorized() {
+async fn b_24_guarded_route_with_a_tampered_remember_cookie_is_unauthorized() {
     let (mut client, store) = client!(remembering());
     let value = remembered_value(&mut client).await;
     client.cookies.clear();
@@ -334,7 +335,7 @@ async fn spec_24_guarded_route_with_a_tampered_remember_cookie_is_unauthorized()
 }
 
 #[actix_rt::test]
-async fn spec_24_expired_payload_replayed_without_browser_expiry_is_refused() {
+async fn b_24_expired_payload_replayed_without_browser_expiry_is_refused() {
     let (mut client, store) = client!(remembering());
     let reply = client.get("/login/notch?remember=true&duration=2").await;
     let cookie = set_cookie(&reply, "remember_token").expect("a remember cookie");
@@ -399,7 +400,7 @@ async fn remember_cookie_is_bound_to_its_name() {
 }
 
 #[actix_rt::test]
-async fn spec_25_refresh_each_request_reissues_an_existing_remember_cookie() {
+async fn b_25_refresh_each_request_reissues_an_existing_remember_cookie() {
     let (mut client, _) =
         client!(LoginManager::new().remember_me(remember_me().refresh_each_request(true)));
     let first = remembered_value(&mut client).await;
@@ -429,7 +430,7 @@ async fn spec_25_refresh_each_request_reissues_an_existing_remember_cookie() {
 }
 
 #[actix_rt::test]
-async fn spec_25_refresh_each_request_never_creates_a_remember_cookie() {
+async fn b_25_refresh_each_request_never_creates_a_remember_cookie() {
     let (mut client, _) =
         client!(LoginManager::new().remember_me(remember_me().refresh_each_request(true)));
     client.get("/login/notch").await;
@@ -445,7 +446,7 @@ async fn spec_25_refresh_each_request_never_creates_a_remember_cookie() {
 }
 
 #[actix_rt::test]
-async fn spec_25_without_refresh_each_request_the_cookie_is_not_reissued() {
+async fn b_25_without_refresh_each_request_the_cookie_is_not_reissued() {
     let (mut client, _) = client!(remembering());
     client.get("/login/notch?remember=true").await;
     let reply = client.get("/username").await;
@@ -454,7 +455,7 @@ async fn spec_25_without_refresh_each_request_the_cookie_is_not_reissued() {
 }
 
 #[actix_rt::test]
-async fn spec_25_refresh_keeps_the_per_login_duration() {
+async fn b_25_refresh_keeps_the_per_login_duration() {
     let (mut client, _) =
         client!(LoginManager::new().remember_me(remember_me().refresh_each_request(true)));
     let reply = client.get("/login/notch?remember=true&duration=60").await;
@@ -467,7 +468,7 @@ async fn spec_25_refresh_keeps_the_per_login_duration() {
 }
 
 #[actix_rt::test]
-async fn spec_26_loaded_from_cookie_fires_once_per_restore() {
+async fn b_26_loaded_from_cookie_fires_once_per_restore() {
     let (manager, events) = recording(remembering());
     let (mut client, _) = client!(manager);
     client.get("/login/notch?remember=true").await;
@@ -493,7 +494,7 @@ async fn spec_26_loaded_from_cookie_fires_once_per_restore() {
 }
 
 #[actix_rt::test]
-async fn spec_26_no_loaded_from_cookie_for_a_refused_cookie() {
+async fn b_26_no_loaded_from_cookie_for_a_refused_cookie() {
     let (manager, events) = recording(remembering());
     let (mut client, _) = client!(manager);
     let value = remembered_value(&mut client).await;

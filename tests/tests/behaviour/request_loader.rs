@@ -1,4 +1,4 @@
-//! The request loader (spec lines 31–33).
+//! The request loader (docs/behaviour.md B31–B33, Q1, Q2).
 
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +14,7 @@ fn bearer(path: &str, token: &str) -> TestRequest {
 }
 
 #[actix_rt::test]
-async fn spec_31_request_loader_user_is_authenticated_for_that_request_only() {
+async fn b_31_request_loader_user_is_authenticated_for_that_request_only() {
     let store = web::Data::new(Store::default());
     let app = app_with(LoginManager::new().request_loader(), store);
     let mut client = Client::new(init_service(app).await);
@@ -43,7 +43,7 @@ async fn spec_31_request_loader_user_is_authenticated_for_that_request_only() {
 }
 
 #[actix_rt::test]
-async fn spec_32_unknown_or_malformed_token_is_anonymous_and_the_session_wins() {
+async fn b_32_unknown_or_malformed_token_is_anonymous_and_the_session_wins() {
     let store = web::Data::new(Store::default());
     let app = app_with(LoginManager::new().request_loader(), store);
     let mut client = Client::new(init_service(app).await);
@@ -72,7 +72,7 @@ async fn spec_32_unknown_or_malformed_token_is_anonymous_and_the_session_wins() 
 }
 
 #[actix_rt::test]
-async fn spec_33_loaded_from_request_fires() {
+async fn b_33_loaded_from_request_fires() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
     let manager = LoginManager::<User>::new()

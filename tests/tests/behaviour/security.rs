@@ -1,4 +1,5 @@
-//! Promises beyond Flask-Login (spec/security.md): the auth-hash check (S3).
+//! Promises beyond Flask-Login (docs/behaviour.md, security properties): the auth-hash check
+//! (S3), contained loader panics (L2), and inactive users losing their login (S5).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

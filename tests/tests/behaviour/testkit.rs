@@ -1,4 +1,4 @@
-//! The test kit (spec line 41).
+//! The test kit (docs/behaviour.md B41).
 
 use actix_web::test::{TestRequest, init_service};
 use login_runtime::test::TestLogin;
@@ -13,7 +13,7 @@ fn notch() -> User {
 }
 
 #[actix_rt::test]
-async fn spec_41_a_test_logs_a_user_in_without_a_login_route() {
+async fn b_41_a_test_logs_a_user_in_without_a_login_route() {
     let (app, _) = default_app();
     let mut client = Client::new(init_service(app).await);
     let mut req = TestRequest::get().uri("/secret").to_request();
@@ -34,7 +34,7 @@ async fn spec_41_a_test_logs_a_user_in_without_a_login_route() {
 }
 
 #[actix_rt::test]
-async fn spec_41_nothing_a_client_sends_activates_the_kit() {
+async fn b_41_nothing_a_client_sends_activates_the_kit() {
     let (app, store) = default_app();
     let mut client = Client::new(init_service(app).await);
     let req = TestRequest::get()

@@ -1,11 +1,12 @@
-//! Idle and absolute timeouts, enforced on the server from the session record (security bar S4).
+//! Idle and absolute timeouts, enforced on the server from the session record
+//! (docs/behaviour.md S4).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::test::{TestRequest, init_service};
 use actix_web::web;
 use login_runtime::LoginManager;
-use login_runtime_tests::{Client, Store, User, app_with, remember_me};
+use login_runtime_tests::{Client, Store, User, app_with, login_record, remember_me};
 use serde_json::json;
 
 fn now() -> u64 {
@@ -34,7 +35,9 @@ async fn with_record(
 > {
     let app = app_with(manager, web::Data::new(Store::default()));
     let mut client = Client::new(init_service(app).await);
-    let plant = TestRequest::post().uri("/plant").set_json(record);
+    let plant = TestRequest::post()
+        .uri("/plant")
+        .set_json(login_record(record));
     assert_eq!(client.send(plant).await.status, 200);
     client
 }
@@ -86,7 +89,7 @@ async fn s4_absolute_timeout_ends_even_an_active_login() {
 async fn s4_missing_future_or_absurd_timestamps_count_as_expired() {
     let t = now();
     for record in [
-        json!({"id": "1", "fresh": true}),
+        json!({"id": "1", "fresh": true, "since": null}),
         json!({"id": "1", "fresh": true, "since": t + 3600, "seen": t + 3600}),
         json!({"id": "1", "fresh": true, "since": 0, "seen": 0}),
         json!({"id": "1", "fresh": true, "since": u64::MAX, "seen": u64::MAX}),

@@ -1,4 +1,4 @@
-//! The unauthorized and needs-refresh flows (spec lines 12–16, 18–20).
+//! The unauthorized and needs-refresh flows (docs/behaviour.md B12–B16, B18–B20, B44, N13).
 
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +12,7 @@ fn store() -> web::Data<Store> {
 }
 
 #[actix_rt::test]
-async fn spec_12_login_view_query_is_kept_and_next_replaced() {
+async fn b_12_login_view_query_is_kept_and_next_replaced() {
     let app = app_with(
         LoginManager::new().login_view("/login?x=1&next=%2Fold"),
         store(),
@@ -24,15 +24,20 @@ async fn spec_12_login_view_query_is_kept_and_next_replaced() {
 }
 
 #[actix_rt::test]
-async fn spec_13_absolute_login_view_on_another_host_gets_the_full_url() {
+async fn b_13_absolute_login_view_on_another_host_gets_the_full_url() {
     let app = app_with(
-        LoginManager::new().login_view("https://auth.example/login"),
+        LoginManager::new()
+            .login_view("https://auth.example/login")
+            .site_url("http://app.example/"),
         store(),
     );
     let mut client = Client::new(init_service(app).await);
+    // The origin comes from the configuration, never from headers a client writes.
     let req = TestRequest::get()
         .uri("/secret?a=b")
-        .insert_header(("host", "app.example"));
+        .insert_header(("host", "evil.example"))
+        .insert_header(("x-forwarded-host", "evil.example"))
+        .insert_header(("forwarded", "host=evil.example;proto=https"));
     let reply = client.send(req).await;
     assert_eq!(reply.status, 302);
     assert_eq!(
@@ -42,11 +47,21 @@ async fn spec_13_absolute_login_view_on_another_host_gets_the_full_url() {
 }
 
 #[actix_rt::test]
-async fn spec_14_next_in_session_redirects_to_the_bare_view_and_keeps_next() {
+async fn b_14_next_in_session_redirects_to_the_bare_view_and_keeps_next() {
     let manager = LoginManager::new()
         .login_view("/login")
         .next_in_session(true);
     let mut client = Client::new(init_service(app_with(manager, store())).await);
+    // A visitor without a session keeps `next` in the query: a refusal creates no session.
+    let reply = client.get("/secret?tab=2").await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(
+        reply.header("location"),
+        Some("/login?next=%2Fsecret%3Ftab%3D2")
+    );
+    assert!(client.cookies.get("id").is_none(), "no session was created");
+    // With a session, `next` is kept in it.
+    client.get("/visit").await;
     let reply = client.get("/secret?tab=2").await;
     assert_eq!(reply.status, 302);
     assert_eq!(reply.header("location"), Some("/login"));
@@ -55,12 +70,13 @@ async fn spec_14_next_in_session_redirects_to_the_bare_view_and_keeps_next() {
 }
 
 #[actix_rt::test]
-async fn spec_14_next_in_session_survives_strong_protection() {
+async fn b_14_next_in_session_survives_strong_protection() {
     let manager = LoginManager::new()
         .login_view("/login")
         .next_in_session(true)
         .session_protection(login_runtime::SessionProtection::Strong);
     let mut client = Client::new(init_service(app_with(manager, store())).await);
+    client.get("/visit").await;
     assert_eq!(
         client.get("/secret").await.header("location"),
         Some("/login")
@@ -81,7 +97,7 @@ async fn spec_14_next_in_session_survives_strong_protection() {
 }
 
 #[actix_rt::test]
-async fn spec_15_unauthorized_handler_replaces_the_response_after_the_event() {
+async fn b_15_unauthorized_handler_replaces_the_response_after_the_event() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
     let log = Arc::clone(&events);
@@ -104,7 +120,7 @@ async fn spec_15_unauthorized_handler_replaces_the_response_after_the_event() {
 }
 
 #[actix_rt::test]
-async fn spec_16_login_message_is_flashed_on_redirect() {
+async fn b_16_login_message_is_flashed_on_redirect() {
     let app = app_with(LoginManager::new().login_view("/login"), store());
     let mut client = Client::new(init_service(app).await);
     assert_eq!(client.get("/secret").await.status, 302);
@@ -130,9 +146,10 @@ async fn spec_16_login_message_is_flashed_on_redirect() {
         .localize(|req, text| format!("[{}] {text}", req.path()));
     let mut client = Client::new(init_service(app_with(manager, store())).await);
     client.get("/secret").await;
+    // A visitor without a session gets the message localized for the page that shows it.
     assert_eq!(
         client.get("/flashes").await.body,
-        "message:[/secret] Please log in to access this page.\n"
+        "message:[/flashes] Please log in to access this page.\n"
     );
 
     let manager = LoginManager::new()
@@ -179,7 +196,7 @@ async fn json_callers_get_a_401_json_body_and_htmx_gets_hx_redirect() {
 }
 
 #[actix_rt::test]
-async fn spec_18_fresh_guard_anonymous_stale_and_fresh() {
+async fn b_18_fresh_guard_anonymous_stale_and_fresh() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
     let manager = LoginManager::<User>::new()
@@ -214,7 +231,7 @@ async fn spec_18_fresh_guard_anonymous_stale_and_fresh() {
 }
 
 #[actix_rt::test]
-async fn spec_18_without_refresh_view_a_stale_login_gets_401_and_the_handler_replaces_it() {
+async fn b_18_without_refresh_view_a_stale_login_gets_401_and_the_handler_replaces_it() {
     let (app, _) = login_runtime_tests::default_app();
     let mut client = Client::new(init_service(app).await);
     client.get("/login/notch?fresh=false").await;
@@ -233,7 +250,7 @@ async fn spec_18_without_refresh_view_a_stale_login_gets_401_and_the_handler_rep
 }
 
 #[actix_rt::test]
-async fn spec_19_confirm_login_makes_the_login_fresh_and_fires_login_confirmed() {
+async fn b_19_confirm_login_makes_the_login_fresh_and_fires_login_confirmed() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
     let manager = LoginManager::<User>::new().on_event(move |_, event| {
@@ -265,7 +282,7 @@ async fn spec_19_confirm_login_makes_the_login_fresh_and_fires_login_confirmed()
 }
 
 #[actix_rt::test]
-async fn spec_20_require_login_guards_every_route_of_a_scope() {
+async fn b_20_require_login_guards_every_route_of_a_scope() {
     let app = App::new()
         .app_data(store())
         .wrap(LoginManager::<User>::new().login_view("/login"))
