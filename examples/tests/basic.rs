@@ -84,12 +84,42 @@ fn state() -> AppState {
     AppState::new(Key::generate()).expect("the demo app starts")
 }
 
-fn login(username: &str, password: &str, next: Option<&str>) -> TestRequest {
-    let mut form = vec![("username", username), ("password", password)];
+/// Opens the login page, as a browser does before posting it, and returns its form's token.
+macro_rules! login_page_token {
+    ($app:expr, $jar:expr) => {{
+        let res = send!($app, $jar, TestRequest::get().uri("/login"));
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        form_token(&res.body)
+    }};
+}
+
+/// The CSRF token in a page's forms (the hidden `csrf_token` input).
+fn form_token(page: &str) -> String {
+    let field = r#"<input type="hidden" name="csrf_token" value=""#;
+    let start = page.find(field).expect("a form with a CSRF token") + field.len();
+    let token = &page[start..page[start..].find('"').expect("a closing quote") + start];
+    assert_eq!(token.len(), 32, "{token}");
+    token.to_owned()
+}
+
+/// The login form as a browser posts it, with the `csrf_token` of the page it came from.
+fn login(username: &str, password: &str, next: Option<&str>, csrf_token: &str) -> TestRequest {
+    let mut form = vec![
+        ("csrf_token", csrf_token),
+        ("username", username),
+        ("password", password),
+    ];
     if let Some(next) = next {
         form.push(("next", next));
     }
     TestRequest::post().uri("/login").set_form(form)
+}
+
+/// The logout button's post, with the `csrf_token` of the page it is on.
+fn logout(csrf_token: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/logout")
+        .set_form([("csrf_token", csrf_token)])
 }
 
 #[actix_web::test]
@@ -114,6 +144,7 @@ async fn quickstart_flow() {
     let res = send!(&app, jar, TestRequest::get().uri("/login?next=%2Fsettings"));
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains(r#"<form method="post" action="/login">"#));
+    let token = form_token(&res.body);
     assert!(
         res.body
             .contains(r#"<p class="flash message">Please log in to access this page.</p>"#),
@@ -128,7 +159,11 @@ async fn quickstart_flow() {
     );
 
     // Logging in: 303 to `next`, and a session cookie that scripts and other sites cannot use.
-    let res = send!(&app, jar, login("notch", "minecraft", Some("/settings")));
+    let res = send!(
+        &app,
+        jar,
+        login("notch", "minecraft", Some("/settings"), &token)
+    );
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location.as_deref(), Some("/settings"));
     assert_eq!(res.set_cookie.len(), 1, "{:?}", res.set_cookie);
@@ -149,6 +184,9 @@ async fn quickstart_flow() {
     assert!(res.body.contains("Hi Notch"), "{}", res.body);
     assert!(res.body.contains(r#"<form method="post" action="/logout""#));
     assert!(!res.body.contains(r#"<a href="/login">"#));
+    // Logging in replaced the token the login page carried.
+    let token_after_login = form_token(&res.body);
+    assert_ne!(token_after_login, token);
 
     // A GET cannot log anyone out (a link or an <img> on another site would do that).
     let res = send!(&app, jar, TestRequest::get().uri("/logout"));
@@ -156,7 +194,7 @@ async fn quickstart_flow() {
     let res = send!(&app, jar, TestRequest::get().uri("/settings"));
     assert_eq!(res.status, StatusCode::OK);
 
-    let res = send!(&app, jar, TestRequest::post().uri("/logout"));
+    let res = send!(&app, jar, logout(&token_after_login));
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location.as_deref(), Some("/"));
 
@@ -174,7 +212,12 @@ async fn wrong_credentials_do_not_log_in_and_do_not_say_which_part_was_wrong() {
     let mut bodies = Vec::new();
     for (username, password) in [("notch", "diamond"), ("nobody", "minecraft"), ("notch", "")] {
         let mut jar = Jar::default();
-        let res = send!(&app, jar, login(username, password, Some("/settings")));
+        let token = login_page_token!(&app, jar);
+        let res = send!(
+            &app,
+            jar,
+            login(username, password, Some("/settings"), &token)
+        );
         assert_eq!(res.status, StatusCode::OK, "{username}/{password}");
         assert_eq!(res.location, None);
         assert!(res.body.contains(LOGIN_FAILED), "{}", res.body);
@@ -185,12 +228,14 @@ async fn wrong_credentials_do_not_log_in_and_do_not_say_which_part_was_wrong() {
         let res = send!(&app, jar, TestRequest::get().uri("/settings"));
         assert_eq!(res.status, StatusCode::FOUND);
         bodies.push(
-            send!(&app, jar, login(username, password, None))
+            send!(&app, jar, login(username, password, None, &token))
                 .body
-                .replace(&format!(r#"value="{username}""#), r#"value="""#),
+                .replace(&format!(r#"value="{username}""#), r#"value="""#)
+                .replace(&token, ""),
         );
     }
-    // Wrong password and unknown user: the same page, bar the echoed username.
+    // Wrong password and unknown user: the same page, bar the echoed username (and the
+    // session's own CSRF token).
     assert_eq!(bodies[0], bodies[1]);
 }
 
@@ -198,7 +243,8 @@ async fn wrong_credentials_do_not_log_in_and_do_not_say_which_part_was_wrong() {
 async fn next_from_the_login_query_string_is_honoured() {
     let app = test::init_service(basic::app(state())).await;
     let mut jar = Jar::default();
-    let req = login("steve", "diamond", None).uri("/login?next=%2Fsettings%3Ftab%3D1");
+    let token = login_page_token!(&app, jar);
+    let req = login("steve", "diamond", None, &token).uri("/login?next=%2Fsettings%3Ftab%3D1");
     let res = send!(&app, jar, req);
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location.as_deref(), Some("/settings?tab=1"));
@@ -208,7 +254,8 @@ async fn next_from_the_login_query_string_is_honoured() {
 
     // No `next` anywhere: home.
     let mut jar = Jar::default();
-    let res = send!(&app, jar, login("steve", "diamond", None));
+    let token = login_page_token!(&app, jar);
+    let res = send!(&app, jar, login("steve", "diamond", None, &token));
     assert_eq!(res.location.as_deref(), Some("/"));
 }
 
@@ -223,7 +270,8 @@ async fn next_pointing_off_site_redirects_home() {
         "javascript:alert(1)",
     ] {
         let mut jar = Jar::default();
-        let res = send!(&app, jar, login("notch", "minecraft", Some(evil)));
+        let token = login_page_token!(&app, jar);
+        let res = send!(&app, jar, login("notch", "minecraft", Some(evil), &token));
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{evil}");
         assert_eq!(res.location.as_deref(), Some("/"), "{evil}");
         // Still logged in: only the redirect target was refused.
@@ -232,8 +280,9 @@ async fn next_pointing_off_site_redirects_home() {
 
         // The same via the query string of the form's page.
         let mut jar = Jar::default();
+        let token = login_page_token!(&app, jar);
         let query: String = url_encode(evil);
-        let req = login("notch", "minecraft", None).uri(&format!("/login?next={query}"));
+        let req = login("notch", "minecraft", None, &token).uri(&format!("/login?next={query}"));
         let res = send!(&app, jar, req);
         assert_eq!(res.location.as_deref(), Some("/"), "{evil}");
     }
@@ -257,9 +306,61 @@ async fn login_form_escapes_a_reflected_next() {
     );
 
     // And when a failed login echoes it (and the username) back.
-    let res = send!(&app, jar, login(payload, "x", Some(payload)));
+    let token = form_token(&res.body);
+    let res = send!(&app, jar, login(payload, "x", Some(payload), &token));
     assert!(res.body.contains(LOGIN_FAILED));
     assert!(!res.body.contains("<script>"), "{}", res.body);
+}
+
+#[actix_web::test]
+async fn a_cross_site_login_post_without_the_token_is_refused() {
+    let app = test::init_service(basic::app(state())).await;
+
+    // Another site's page posts the attacker's credentials from the victim's browser: it cannot
+    // read the token of the victim's session, if there is one.
+    let mut victim = Jar::default();
+    let res = send!(&app, victim, login("steve", "diamond", None, ""));
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(res.body, "CSRF token missing or invalid");
+    assert!(res.set_cookie.is_empty(), "{:?}", res.set_cookie);
+    let res = send!(&app, victim, TestRequest::get().uri("/"));
+    assert!(res.body.contains("Hi stranger"), "{}", res.body);
+
+    // Nor with the victim on the login page, nor with a token from the attacker's own session.
+    let mut attacker = Jar::default();
+    let attackers_token = login_page_token!(&app, attacker);
+    login_page_token!(&app, victim);
+    let form = [("username", "steve"), ("password", "diamond")];
+    let without = TestRequest::post().uri("/login").set_form(form);
+    for req in [without, login("steve", "diamond", None, &attackers_token)] {
+        let res = send!(&app, victim, req);
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        let res = send!(&app, victim, TestRequest::get().uri("/settings"));
+        assert_eq!(res.status, StatusCode::FOUND);
+    }
+}
+
+#[actix_web::test]
+async fn a_cross_site_logout_post_is_refused() {
+    let app = test::init_service(basic::app(state())).await;
+    let mut jar = Jar::default();
+    let token = login_page_token!(&app, jar);
+    let res = send!(&app, jar, login("notch", "minecraft", None, &token));
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    let empty: [(&str, &str); 0] = [];
+    let mut other = Jar::default();
+    let other_session = login_page_token!(&app, other);
+    for req in [
+        TestRequest::post().uri("/logout").set_form(empty),
+        logout(""),
+        logout(&other_session),
+    ] {
+        let res = send!(&app, jar, req);
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        let res = send!(&app, jar, TestRequest::get().uri("/settings"));
+        assert_eq!(res.status, StatusCode::OK, "still logged in");
+    }
 }
 
 #[actix_web::test]
@@ -269,7 +370,8 @@ async fn a_forged_session_cookie_is_anonymous() {
     // A cookie signed with another key (another deployment, or a forger).
     let other = test::init_service(basic::app(state())).await;
     let mut foreign = Jar::default();
-    send!(&other, foreign, login("notch", "minecraft", None));
+    let token = login_page_token!(&other, foreign);
+    send!(&other, foreign, login("notch", "minecraft", None, &token));
     assert_eq!(foreign.0.len(), 1);
 
     let res = send!(&app, foreign, TestRequest::get().uri("/settings"));
@@ -304,7 +406,8 @@ async fn remember_me_outlives_the_session_cookie() {
 
     // Without the box ticked, closing the browser (dropping the session cookie) logs out.
     let mut jar = Jar::default();
-    let res = send!(&app, jar, login("notch", "minecraft", None));
+    let token = login_page_token!(&app, jar);
+    let res = send!(&app, jar, login("notch", "minecraft", None, &token));
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(!jar.0.contains_key("remember_token"));
     jar.0.remove("id");
@@ -313,7 +416,9 @@ async fn remember_me_outlives_the_session_cookie() {
 
     // With it ticked, the remember cookie brings the login back.
     let mut jar = Jar::default();
+    let token = login_page_token!(&app, jar);
     let form = [
+        ("csrf_token", token.as_str()),
         ("username", "notch"),
         ("password", "minecraft"),
         ("remember", "on"),
@@ -335,7 +440,8 @@ async fn remember_me_outlives_the_session_cookie() {
     assert!(res.body.contains("Notch"), "{}", res.body);
 
     // Logging out deletes it.
-    let res = send!(&app, jar, TestRequest::post().uri("/logout"));
+    let token = form_token(&res.body);
+    let res = send!(&app, jar, logout(&token));
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(!jar.0.contains_key("remember_token"));
     jar.0.remove("id");

@@ -1,5 +1,6 @@
-//! `#[derive(UserMixin)]`: parse `#[user(..)]` attributes → lift the struct into a model →
-//! validate → generate the impl (or, on error, a stub impl so uses elsewhere do not cascade).
+//! `#[derive(UserMixin)]`: parse the struct's `#[user(..)]` arguments → parse the fields and
+//! their `#[user(..)]` marks into a model → validate → generate the impl (or, on error, a stub
+//! impl so uses elsewhere do not cascade).
 //!
 //! Field types are checked where they are used: the generated methods call
 //! `__private::{id_to_string, active_flag, auth_hash}` with the field's type as the turbofish
@@ -11,22 +12,28 @@ use syn::parse::ParseStream;
 use syn::parse::discouraged::Speculative;
 use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Member, Path, Token, Type};
 
-use crate::common::{self, Errors};
+use crate::errors::Errors;
+use crate::{args, crate_path, suggest, tokens};
 
 const STRUCT_KEYS: &[&str] = &["anonymous", "crate"];
 const FIELD_KEYS: &[&str] = &["id", "active", "auth_hash"];
 
-/// The struct as the generated impl needs it.
+/// What the struct's own `#[user(..)]` attributes say.
 #[derive(Default)]
-struct Model<'a> {
+struct Args {
     anonymous: Option<Type>,
     krate: Option<Path>,
-    id: Option<Marked<'a>>,
-    active: Option<Marked<'a>>,
-    auth_hash: Option<Marked<'a>>,
     /// `#[user(id)]` and friends were put on the struct: already reported, so a missing id
     /// is not reported again.
     misplaced_field_key: bool,
+}
+
+/// The struct as the generated impl needs it.
+#[derive(Default)]
+struct Model<'a> {
+    id: Option<Marked<'a>>,
+    active: Option<Marked<'a>>,
+    auth_hash: Option<Marked<'a>>,
 }
 
 /// A field and how to reach it (`self.name` or `self.0`).
@@ -41,10 +48,12 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut errors = Errors::default();
-    let model = lift(&input, &mut errors);
-    let krate = common::runtime_path(model.krate.as_ref());
+    let args = parse_args(&input, &mut errors);
+    let model = parse(&input, &mut errors);
+    validate(&input, &args, &model, &mut errors);
+    let krate = crate_path::runtime_path(args.krate.as_ref());
     match &model.id {
-        Some(id) if errors.is_empty() => generate(&input, &model, id, &krate),
+        Some(id) if errors.is_empty() => generate(&input, &args, &model, id, &krate),
         _ => {
             let errors = errors.to_compile_errors();
             let stub = stub(&input, &krate);
@@ -53,72 +62,9 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
-fn lift<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Model<'a> {
-    let mut model = Model::default();
-    parse_struct_attrs(input, &mut model, errors);
-    let name = &input.ident;
-    let fields = match &input.data {
-        Data::Struct(data) => &data.fields,
-        Data::Enum(data) => {
-            let enum_token = data.enum_token;
-            errors.spanned(
-                quote!(#enum_token #name),
-                format!(
-                    "`UserMixin` can only be derived for a struct: a user is one record with one \
-                     id; make `{name}` a struct, or put the enum in a field of one"
-                ),
-            );
-            return model;
-        }
-        Data::Union(data) => {
-            let union_token = data.union_token;
-            errors.spanned(
-                quote!(#union_token #name),
-                format!("`UserMixin` can only be derived for a struct; make `{name}` a struct"),
-            );
-            return model;
-        }
-    };
-    for (index, field) in fields.iter().enumerate() {
-        let member = field
-            .ident
-            .clone()
-            .map_or_else(|| Member::from(index), Member::Named);
-        parse_field_attrs(field, &member, &mut model, errors);
-    }
-    validate_id(name, fields, &mut model, errors);
-    model
-}
-
-/// The id is the field marked `#[user(id)]`, else the field named `id`.
-fn validate_id<'a>(name: &Ident, fields: &'a Fields, model: &mut Model<'a>, errors: &mut Errors) {
-    if model.id.is_some() {
-        return;
-    }
-    let named_id = fields
-        .iter()
-        .find(|field| field.ident.as_ref().is_some_and(|ident| ident == "id"));
-    match named_id {
-        Some(field) => {
-            let member = Member::Named(Ident::new("id", Span::call_site()));
-            model.id = Some(Marked { member, field });
-        }
-        None if model.misplaced_field_key => {}
-        None if matches!(fields, Fields::Unnamed(_)) => errors.spanned(
-            name,
-            format!("`{name}` has no user id; mark the id field with `#[user(id)]`"),
-        ),
-        None => errors.spanned(
-            name,
-            format!(
-                "`{name}` has no user id; add a field named `id`, or mark the field that \
-                 identifies the user with `#[user(id)]`"
-            ),
-        ),
-    }
-}
-
-fn parse_struct_attrs(input: &DeriveInput, model: &mut Model<'_>, errors: &mut Errors) {
+/// The struct's own `#[user(..)]` arguments.
+fn parse_args(input: &DeriveInput, errors: &mut Errors) -> Args {
+    let mut parsed = Args::default();
     for attr in input
         .attrs
         .iter()
@@ -128,27 +74,27 @@ fn parse_struct_attrs(input: &DeriveInput, model: &mut Model<'_>, errors: &mut E
             if meta.path.is_ident("anonymous") {
                 // #[user(anonymous = Guest)]
                 if let Some(ty) = parse_anonymous(meta.input, &meta.path, errors)?
-                    && model.anonymous.replace(ty).is_some()
+                    && parsed.anonymous.replace(ty).is_some()
                 {
                     errors.push(meta.error("duplicate `anonymous`; remove this one"));
                 }
             } else if meta.path.is_ident("crate") {
                 // #[user(crate = "path::to::login_runtime")]
-                common::parse_crate_arg(&meta, &mut model.krate, errors)?;
+                crate_path::parse_crate_arg(&meta, &mut parsed.krate, errors)?;
             } else {
-                let name = common::path_to_string(&meta.path);
+                let name = tokens::path_to_string(&meta.path);
                 let message = if FIELD_KEYS.contains(&name.as_str()) {
-                    model.misplaced_field_key = true;
+                    parsed.misplaced_field_key = true;
                     format!(
                         "`#[user({name})]` belongs on a field, not on the struct; move it onto \
                          the field it marks"
                     )
                 } else {
                     let takes = "on a struct it takes `anonymous = Type` and `crate = \"..\"`";
-                    common::unknown_argument("`#[user(..)]`", &name, STRUCT_KEYS, takes)
+                    suggest::unknown_argument("`#[user(..)]`", &name, STRUCT_KEYS, takes)
                 };
                 errors.push(meta.error(message));
-                common::take_value(meta.input)?;
+                args::take_value(meta.input)?;
             }
             Ok(())
         });
@@ -156,6 +102,7 @@ fn parse_struct_attrs(input: &DeriveInput, model: &mut Model<'_>, errors: &mut E
             errors.push(error);
         }
     }
+    parsed
 }
 
 /// `= Type`; anything else is reported on the guilty tokens and skipped.
@@ -166,7 +113,7 @@ fn parse_anonymous(
 ) -> syn::Result<Option<Type>> {
     let example = "`#[user(anonymous = Guest)]`";
     if !input.peek(Token![=]) {
-        let value = common::take_value(input)?;
+        let value = args::take_value(input)?;
         let tokens = if value.is_empty() {
             key.to_token_stream()
         } else {
@@ -208,6 +155,34 @@ fn parse_anonymous(
     Ok(None)
 }
 
+/// The fields marked `#[user(..)]`; the id is the field marked `#[user(id)]`, else the field
+/// named `id`. An enum or a union has none: `validate` reports it.
+fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Model<'a> {
+    let mut model = Model::default();
+    let Data::Struct(data) = &input.data else {
+        return model;
+    };
+    for (index, field) in data.fields.iter().enumerate() {
+        let member = field
+            .ident
+            .clone()
+            .map_or_else(|| Member::from(index), Member::Named);
+        parse_field_attrs(field, &member, &mut model, errors);
+    }
+    if model.id.is_none() {
+        let named_id = data
+            .fields
+            .iter()
+            .find(|field| field.ident.as_ref().is_some_and(|ident| ident == "id"));
+        if let Some(field) = named_id {
+            let member = Member::Named(Ident::new("id", Span::call_site()));
+            model.id = Some(Marked { member, field });
+        }
+    }
+    model
+}
+
+/// A field's `#[user(..)]` marks.
 fn parse_field_attrs<'a>(
     field: &'a Field,
     member: &Member,
@@ -228,19 +203,19 @@ fn parse_field_attrs<'a>(
             } else if meta.path.is_ident("auth_hash") {
                 &mut model.auth_hash
             } else {
-                let name = common::path_to_string(&meta.path);
+                let name = tokens::path_to_string(&meta.path);
                 let message = if STRUCT_KEYS.contains(&name.as_str()) {
                     format!("`#[user({name} = ..)]` belongs on the struct, not on a field")
                 } else {
                     let takes = "on a field it takes `id`, `active` or `auth_hash`";
-                    common::unknown_argument("`#[user(..)]`", &name, FIELD_KEYS, takes)
+                    suggest::unknown_argument("`#[user(..)]`", &name, FIELD_KEYS, takes)
                 };
                 errors.push(meta.error(message));
-                return common::take_value(meta.input).map(drop);
+                return args::take_value(meta.input).map(drop);
             };
-            let key = common::path_to_string(&meta.path);
+            let key = tokens::path_to_string(&meta.path);
             // A value is reported, but the field still counts as marked: the intent is clear.
-            common::reject_value(&meta, &format!("#[user({key})]"), errors)?;
+            args::reject_value(&meta, &format!("#[user({key})]"), errors)?;
             if slot.is_some() {
                 errors.push(meta.error(format!(
                     "a second `#[user({key})]`: a user has one {key} field; remove this one"
@@ -257,8 +232,53 @@ fn parse_field_attrs<'a>(
     }
 }
 
+/// A user is a struct, with an id.
+fn validate(input: &DeriveInput, args: &Args, model: &Model<'_>, errors: &mut Errors) {
+    let name = &input.ident;
+    let fields = match &input.data {
+        Data::Struct(data) => &data.fields,
+        Data::Enum(data) => {
+            let enum_token = data.enum_token;
+            errors.spanned(
+                quote!(#enum_token #name),
+                format!(
+                    "`UserMixin` can only be derived for a struct: a user is one record with one \
+                     id; make `{name}` a struct, or put the enum in a field of one"
+                ),
+            );
+            return;
+        }
+        Data::Union(data) => {
+            let union_token = data.union_token;
+            errors.spanned(
+                quote!(#union_token #name),
+                format!("`UserMixin` can only be derived for a struct; make `{name}` a struct"),
+            );
+            return;
+        }
+    };
+    if model.id.is_some() || args.misplaced_field_key {
+        return;
+    }
+    if matches!(fields, Fields::Unnamed(_)) {
+        errors.spanned(
+            name,
+            format!("`{name}` has no user id; mark the id field with `#[user(id)]`"),
+        );
+    } else {
+        errors.spanned(
+            name,
+            format!(
+                "`{name}` has no user id; add a field named `id`, or mark the field that \
+                 identifies the user with `#[user(id)]`"
+            ),
+        );
+    }
+}
+
 fn generate(
     input: &DeriveInput,
+    args: &Args,
     model: &Model<'_>,
     id: &Marked<'_>,
     krate: &TokenStream,
@@ -274,7 +294,7 @@ fn generate(
     let mut bounds = Vec::new();
     let mut bound = |marked: &Marked<'_>, check: &str| {
         let ty = &marked.field.ty;
-        if common::mentions_any(ty, &params) {
+        if tokens::mentions_any(ty, &params) {
             let check = Ident::new(check, Span::call_site());
             bounds.push(quote!(#ty: #private::#check,));
         }
@@ -290,7 +310,7 @@ fn generate(
         .for_each(|marked| bound(marked, "AuthHashField"));
 
     let header = impl_header(input, krate, &bounds);
-    let anonymous = match &model.anonymous {
+    let anonymous = match &args.anonymous {
         Some(ty) => ty.to_token_stream(),
         None => quote!(#krate::AnonymousUser),
     };
@@ -361,29 +381,5 @@ fn impl_header(input: &DeriveInput, krate: &TokenStream, bounds: &[TokenStream])
     quote! {
         impl #impl_generics #krate::UserMixin for #name #ty_generics
         where #(#predicates,)* #(#statics)* #(#bounds)*
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use quote::quote;
-
-    // A renamed dependency is only reachable through the given path: no generated path may
-    // name `login_runtime` itself, in the real impl or in the stub.
-    #[test]
-    fn every_generated_path_goes_through_crate() {
-        let valid = quote! {
-            #[user(crate = "auth")]
-            struct User { id: u64, #[user(active)] on: bool, #[user(auth_hash)] hash: String }
-        };
-        let invalid = quote! {
-            #[user(crate = "auth")]
-            struct User { name: String }
-        };
-        for input in [valid, invalid] {
-            let output = super::expand(input).to_string();
-            assert!(!output.contains("login_runtime"), "{output}");
-            assert!(output.contains("auth :: UserMixin"), "{output}");
-        }
     }
 }

@@ -3,12 +3,28 @@
 //! Use them through `login_runtime`, which re-exports each with its documentation; the
 //! generated code refers to `::login_runtime` paths (override with `crate = "path"`).
 
-mod common;
+// One module per macro; `loader` holds the expansion `user_loader` and `request_loader` share.
+// Each reads top to bottom in the same stages, and a stage's name means the same thing in every
+// module:
+// `expand` runs them all and always emits something usable;
+// `parse_args` reads the macro's own arguments (for the derive, the struct's `#[user(..)]`);
+// `parse_item` turns the tokens into the syn item, or gives the input back with the error that
+//   says where the attribute goes (a derive's input is always an item: it has none);
+// `parse` lifts the syn item into a small borrowed model (`#[login_required]` rewrites the fn
+//   itself: it has none);
+// `validate` reports what is wrong; `generate` emits the code, or `stub` beside an error.
 mod derive_user;
 mod loader;
 mod login_required;
 mod request_loader;
 mod user_loader;
+
+// What the macros share.
+mod args;
+mod crate_path;
+mod errors;
+mod suggest;
+mod tokens;
 
 use proc_macro::TokenStream;
 

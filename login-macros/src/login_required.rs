@@ -1,5 +1,5 @@
-//! `#[login_required]`: parse arguments → lift the item into a handler → validate → rewrite
-//! its parameters.
+//! `#[login_required]`: parse the arguments → parse the handler fn → validate → generate:
+//! rewrite its parameters. The handler itself is the model; there is no other.
 //!
 //! The handler's extractors are moved into one `LoginRequired<(A, B, ..), FRESH>` extractor
 //! that checks the login before extracting them. A guard added beside them would not do:
@@ -14,7 +14,8 @@ use quote::{ToTokens, quote};
 use syn::parse::Parser;
 use syn::{FnArg, Item, ItemFn, Path};
 
-use crate::common::{self, Errors};
+use crate::errors::Errors;
+use crate::{args, crate_path, suggest, tokens};
 
 /// actix-web implements `FromRequest` for tuples of up to 16 extractors.
 const MAX_EXTRACTORS: usize = 16;
@@ -41,7 +42,7 @@ enum Emit {
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = parse_args(args, &mut errors);
-    let mut handler = match lift(input) {
+    let mut handler = match parse_item(input) {
         Ok(handler) => handler,
         Err((input, error)) => {
             errors.push(error);
@@ -50,7 +51,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     if validate(&handler, &mut errors) == Emit::Rewritten {
-        rewrite(&mut handler, &args);
+        generate(&mut handler, &args);
     }
     let errors = errors.to_compile_errors();
     quote!(#handler #errors)
@@ -62,7 +63,7 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("fresh") {
             // #[login_required(fresh)]
-            if common::reject_value(&meta, "#[login_required(fresh)]", errors)? {
+            if args::reject_value(&meta, "#[login_required(fresh)]", errors)? {
                 return Ok(());
             }
             if fresh_seen {
@@ -72,12 +73,12 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
             parsed.fresh = true;
         } else if meta.path.is_ident("crate") {
             // #[login_required(crate = "path::to::login_runtime")]
-            common::parse_crate_arg(&meta, &mut parsed.krate, errors)?;
+            crate_path::parse_crate_arg(&meta, &mut parsed.krate, errors)?;
         } else {
-            let name = common::path_to_string(&meta.path);
+            let name = tokens::path_to_string(&meta.path);
             let takes = "its arguments are `fresh` and `crate = \"..\"`";
-            errors.push(meta.error(common::unknown_argument(ATTR, &name, ARGS, takes)));
-            common::take_value(meta.input)?;
+            errors.push(meta.error(suggest::unknown_argument(ATTR, &name, ARGS, takes)));
+            args::take_value(meta.input)?;
         }
         Ok(())
     });
@@ -88,7 +89,7 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
 }
 
 /// The handler, or the input unchanged with the error that says where the attribute goes.
-fn lift(input: TokenStream) -> Result<ItemFn, (TokenStream, syn::Error)> {
+fn parse_item(input: TokenStream) -> Result<ItemFn, (TokenStream, syn::Error)> {
     let item = match syn::parse2::<Item>(input.clone()) {
         Ok(Item::Fn(handler)) => return Ok(handler),
         Ok(item) => item,
@@ -115,7 +116,7 @@ fn lift(input: TokenStream) -> Result<ItemFn, (TokenStream, syn::Error)> {
         );
         return Err((input, error));
     }
-    let (head, what) = common::item_head(&item);
+    let (head, what) = tokens::item_head(&item);
     let message = format!(
         "{ATTR} goes on an `async fn` handler, not on {what}; to guard every route of a scope, \
          wrap it: `web::scope(\"/admin\").wrap(RequireLogin::new())`"
@@ -141,7 +142,7 @@ fn validate(handler: &ItemFn, errors: &mut Errors) -> Emit {
             format!(
                 "{ATTR} cannot guard a method that takes `self`: actix-web calls handlers \
                  without a receiver; remove `{}` and take shared state as `web::Data<T>`",
-                common::tokens_to_string(receiver)
+                tokens::tokens_to_string(receiver)
             ),
         );
         emit = Emit::AsWritten;
@@ -180,9 +181,11 @@ fn validate(handler: &ItemFn, errors: &mut Errors) -> Emit {
     emit
 }
 
-fn rewrite(handler: &mut ItemFn, args: &Args) {
-    let krate = common::runtime_path(args.krate.as_ref());
-    let guard = common::hygienic("__login_guard");
+/// Moves the handler's parameters into one `LoginRequired` guard extractor, unpacked first
+/// thing in its body.
+fn generate(handler: &mut ItemFn, args: &Args) {
+    let krate = crate_path::runtime_path(args.krate.as_ref());
+    let guard = tokens::hygienic("__login_guard");
     let fresh = args.fresh;
     let (pats, tys): (Vec<_>, Vec<_>) = handler
         .sig
@@ -221,26 +224,4 @@ fn rewrite(handler: &mut ItemFn, args: &Args) {
         .asyncness
         .get_or_insert_with(|| syn::Token![async](handler.sig.fn_token.span));
     handler.block.stmts.insert(0, unpack);
-}
-
-#[cfg(test)]
-mod tests {
-    use quote::quote;
-
-    // A renamed dependency is only reachable through the given path: no generated path may
-    // name `login_runtime` itself.
-    #[test]
-    fn every_generated_path_goes_through_crate() {
-        let output = super::expand(
-            quote!(fresh, crate = "auth"),
-            quote!(
-                async fn settings(q: Query) -> String {
-                    q.0
-                }
-            ),
-        )
-        .to_string();
-        assert!(!output.contains("login_runtime"), "{output}");
-        assert!(output.contains("auth :: __private"), "{output}");
-    }
 }

@@ -5,6 +5,9 @@
 //!   argon2id hashes and, on success, redirects (303) to a safe `next` or to `/`.
 //! - `GET /settings` is `#[login_required]`: visitors are sent to `/login?next=%2Fsettings`.
 //! - `POST /logout` logs out (a `GET` does not).
+//! - Both forms carry the session's CSRF token in a hidden `csrf_token` field, and both `POST`
+//!   handlers refuse a post without it (403), so another site cannot log a visitor in to its
+//!   own account (login CSRF) or log a user out.
 //! - "Remember me" on the form sets a remember-me cookie that outlives the session cookie.
 //!
 //! [`app`] builds the whole `App`; the `basic` example binary serves it and the integration test
@@ -22,8 +25,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, get, post, web};
 use login_runtime::{
-    Authenticated, CurrentUser, LoginManager, LoginOptions, RememberMe, get_flashed_messages,
-    login_required, login_user_with, logout_user, safe_next,
+    Authenticated, CurrentUser, LoginManager, LoginOptions, RememberMe, csrf_token,
+    get_flashed_messages, login_required, login_user_with, logout_user, safe_next, verify_csrf,
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -121,8 +124,9 @@ pub fn app(
     let session = SessionMiddleware::builder(CookieSessionStore::default(), state.key)
         // The demo serves plain HTTP on 127.0.0.1, where some browsers drop `Secure` cookies.
         // Behind TLS, delete this line: `Secure` is actix-session's default. The cookie stays
-        // `HttpOnly` and `SameSite=Lax` (the defaults), which is what keeps other sites from
-        // posting to `/logout` or reading the session.
+        // `HttpOnly` and `SameSite=Lax` (the defaults): scripts cannot read it and other sites'
+        // posts do not carry it. The forms' CSRF tokens cover what that leaves open: a forged
+        // login post, which needs no session cookie.
         .cookie_secure(false)
         .build();
     App::new()
@@ -147,12 +151,29 @@ struct NextQuery {
 /// The login form's fields.
 #[derive(Deserialize)]
 struct LoginForm {
+    /// The session's CSRF token, from a hidden field. Absent is empty, so a post without it is
+    /// refused by the check (403) rather than by the form parser (400).
+    #[serde(default)]
+    csrf_token: String,
     username: String,
     password: String,
     /// Carried through the form as a hidden field.
     next: Option<String>,
     /// The "Remember me" checkbox: present (as `on`) only when ticked.
     remember: Option<String>,
+}
+
+/// The logout form: a button and the CSRF token.
+#[derive(Deserialize)]
+struct LogoutForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// The CSRF token for the page's logout button, which only a logged-in user sees. A visitor's
+/// page gets none, so merely looking at `/` sets no cookie.
+fn logout_token(req: &HttpRequest, user: &CurrentUser<User>) -> actix_web::Result<Option<String>> {
+    user.is_authenticated().then(|| csrf_token(req)).transpose()
 }
 
 /// A `303 See Other` to `location`: after a POST, the browser follows it with a GET.
@@ -163,12 +184,19 @@ fn see_other(location: &str) -> HttpResponse {
 }
 
 #[get("/")]
-async fn index(user: CurrentUser<User>, templates: web::Data<Templates>) -> HttpResponse {
-    templates.page(
+async fn index(
+    req: HttpRequest,
+    user: CurrentUser<User>,
+    templates: web::Data<Templates>,
+) -> actix_web::Result<HttpResponse> {
+    Ok(templates.page(
         StatusCode::OK,
         "index.html",
-        context! { current_user => UserView::current(&user) },
-    )
+        context! {
+            current_user => UserView::current(&user),
+            csrf_token => logout_token(&req, &user)?,
+        },
+    ))
 }
 
 #[get("/login")]
@@ -177,20 +205,21 @@ async fn login_form(
     user: CurrentUser<User>,
     query: web::Query<NextQuery>,
     templates: web::Data<Templates>,
-) -> HttpResponse {
+) -> actix_web::Result<HttpResponse> {
     // `next` is echoed into the form as it came (auto-escaped) and checked only when used.
     // The flashed messages include the library's "Please log in to access this page."
-    templates.page(
+    Ok(templates.page(
         StatusCode::OK,
         "login.html",
         context! {
             current_user => UserView::current(&user),
+            csrf_token => csrf_token(&req)?,
             messages => get_flashed_messages(&req),
             next => query.next.as_deref().unwrap_or_default(),
             username => "",
             error => "",
         },
-    )
+    ))
 }
 
 #[post("/login")]
@@ -203,11 +232,14 @@ async fn login(
     templates: web::Data<Templates>,
 ) -> actix_web::Result<HttpResponse> {
     let LoginForm {
+        csrf_token: submitted_token,
         username,
         password,
         next,
         remember,
     } = form.into_inner();
+    // First, before any password hashing: only a form this session was served may log in.
+    verify_csrf(&req, &submitted_token)?;
     let next = next
         .filter(|next| !next.is_empty())
         .or_else(|| query.into_inner().next);
@@ -231,6 +263,7 @@ async fn login(
         "login.html",
         context! {
             current_user => UserView::current(&user),
+            csrf_token => csrf_token(&req)?,
             messages => get_flashed_messages(&req),
             next => next.unwrap_or_default(),
             username => username,
@@ -241,16 +274,24 @@ async fn login(
 
 #[get("/settings")]
 #[login_required]
-async fn settings(user: Authenticated<User>, templates: web::Data<Templates>) -> HttpResponse {
-    templates.page(
+async fn settings(
+    req: HttpRequest,
+    user: Authenticated<User>,
+    templates: web::Data<Templates>,
+) -> actix_web::Result<HttpResponse> {
+    Ok(templates.page(
         StatusCode::OK,
         "settings.html",
-        context! { current_user => UserView::user(&user) },
-    )
+        context! {
+            current_user => UserView::user(&user),
+            csrf_token => csrf_token(&req)?,
+        },
+    ))
 }
 
 #[post("/logout")]
-async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-    logout_user(&req)?;
+async fn logout(req: HttpRequest, form: web::Form<LogoutForm>) -> actix_web::Result<HttpResponse> {
+    verify_csrf(&req, &form.csrf_token)?;
+    logout_user(&req).await?;
     Ok(see_other("/"))
 }
