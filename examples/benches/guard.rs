@@ -75,7 +75,7 @@ async fn login(req: HttpRequest, users: web::Data<Users>) -> actix_web::Result<&
         .get(&42)
         .cloned()
         .ok_or_else(|| actix_web::error::ErrorNotFound("no user"))?;
-    login_user(&req, &user)?;
+    let _logged_in = login_user(&req, &user)?.is_logged_in();
     Ok("ok")
 }
 
@@ -190,7 +190,7 @@ async fn apps() -> (
     let equal = init_service(ours_app(
         manager
             .clone()
-            .login_message(None::<String>)
+            .no_login_message()
             .session_protection(SessionProtection::Off),
     ))
     .await;

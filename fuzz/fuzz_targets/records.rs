@@ -48,13 +48,14 @@ async fn secret(user: CurrentUser<User>) -> String {
 #[get("/login/{id}")]
 async fn login(req: HttpRequest, id: web::Path<u64>) -> actix_web::Result<&'static str> {
     let options = LoginOptions::default().remember(true);
-    login_user_with(&req, &User { id: *id }, options)?;
+    assert!(login_user_with(&req, &User { id: *id }, options)?.is_logged_in());
     Ok("in")
 }
 
 #[get("/staff/login")]
 async fn staff_login(req: HttpRequest) -> actix_web::Result<&'static str> {
-    login_user_with(&req, &Staff { id: 1 }, LoginOptions::default().remember(true))?;
+    let options = LoginOptions::default().remember(true);
+    assert!(login_user_with(&req, &Staff { id: 1 }, options)?.is_logged_in());
     Ok("staff in")
 }
 

@@ -216,16 +216,17 @@ mod tests {
     }
 
     #[test]
-    fn csrf_token_is_created_once_and_verifies() {
+    fn csrf_token_is_created_once_and_verifies() -> actix_web::Result<()> {
         let req = request();
-        let token = csrf_token(&req).expect("a token");
+        let token = csrf_token(&req)?;
         assert_eq!(token.len(), 32);
         assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
-        assert_eq!(csrf_token(&req).expect("a token"), token);
+        assert_eq!(csrf_token(&req)?, token);
         assert!(verify_csrf(&req, &token).is_ok());
         assert!(verify_csrf(&req, &token.to_uppercase()).is_err());
         assert!(verify_csrf(&req, &token[..31]).is_err());
         assert!(verify_csrf(&req, "").is_err());
+        Ok(())
     }
 
     #[test]
@@ -240,32 +241,40 @@ mod tests {
     }
 
     #[test]
-    fn csrf_empty_or_unreadable_stored_token_is_none_and_replaced() {
+    fn csrf_empty_or_unreadable_stored_token_is_none_and_replaced() -> actix_web::Result<()> {
         let req = request();
-        req.get_session().insert(CSRF_KEY, "").expect("insert");
+        req.get_session().insert(CSRF_KEY, "")?;
         assert!(
             verify_csrf(&req, "").is_err(),
             "empty must never match empty"
         );
-        let token = csrf_token(&req).expect("a token");
-        assert_eq!(token.len(), 32);
+        assert_eq!(csrf_token(&req)?.len(), 32);
 
         let req = request();
-        req.get_session().insert(CSRF_KEY, 42).expect("insert");
+        req.get_session().insert(CSRF_KEY, 42)?;
         assert!(verify_csrf(&req, "42").is_err());
-        assert_eq!(csrf_token(&req).expect("a token").len(), 32);
+        assert_eq!(csrf_token(&req)?.len(), 32);
+        Ok(())
     }
 
     #[test]
     fn csrf_refusal_is_an_opaque_403() {
-        let req = request();
-        let err = verify_csrf(&req, "x").expect_err("refused");
-        let res = err.error_response();
-        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let refused = verify_csrf(&request(), "x").err();
+        assert!(
+            refused
+                .as_ref()
+                .is_some_and(|err| err.to_string().contains("no CSRF token")),
+            "{refused:?}"
+        );
+        let res = refused.map(|err| err.error_response());
         assert_eq!(
-            res.headers().get(header::CONTENT_TYPE),
+            res.as_ref().map(HttpResponse::status),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            res.as_ref()
+                .and_then(|res| res.headers().get(header::CONTENT_TYPE)),
             Some(&HeaderValue::from_static("text/plain; charset=utf-8"))
         );
-        assert!(err.to_string().contains("no CSRF token"), "{err}");
     }
 }

@@ -45,6 +45,14 @@ impl<U: UserMixin> CurrentUser<U> {
         }
     }
 
+    /// The anonymous stand-in (the type of `#[user(anonymous = Guest)]`), for a visitor.
+    pub fn anonymous(&self) -> Option<&U::Anonymous> {
+        match self {
+            Self::Authenticated(_) => None,
+            Self::Anonymous(anonymous) => Some(anonymous),
+        }
+    }
+
     /// Whether a user is logged in.
     pub fn is_authenticated(&self) -> bool {
         match self {
@@ -79,24 +87,32 @@ impl<U: UserMixin> CurrentUser<U> {
 }
 
 /// For templates, as Flask-Login's `current_user`: `is_authenticated`, `is_anonymous` and
-/// `is_active`, plus the user's own fields when logged in (so a template can write
-/// `{{ current_user.name }}`). `U` must serialize as a map or struct, without fields of those
-/// three names.
-impl<U: UserMixin + serde::Serialize> serde::Serialize for CurrentUser<U> {
+/// `is_active`, plus the user's own fields when logged in, or the anonymous type's fields for a
+/// visitor (so `{{ current_user.name }}` can show a custom anonymous user's "Guest"). Both must
+/// serialize as a map or struct, without fields of those three names; the default
+/// [`AnonymousUser`](crate::AnonymousUser) has no fields.
+impl<U> serde::Serialize for CurrentUser<U>
+where
+    U: UserMixin + serde::Serialize,
+    U::Anonymous: serde::Serialize,
+{
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
-        struct View<'a, U> {
+        struct View<'a, U, A> {
             is_authenticated: bool,
             is_anonymous: bool,
             is_active: bool,
             #[serde(flatten)]
             user: Option<&'a U>,
+            #[serde(flatten)]
+            anonymous: Option<&'a A>,
         }
         View {
             is_authenticated: self.is_authenticated(),
             is_anonymous: self.is_anonymous(),
             is_active: self.is_active(),
             user: self.user(),
+            anonymous: self.anonymous(),
         }
         .serialize(serializer)
     }

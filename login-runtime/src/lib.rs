@@ -32,7 +32,9 @@
 //! #[post("/login")]
 //! async fn login(req: HttpRequest, users: web::Data<Vec<User>>) -> actix_web::Result<HttpResponse> {
 //!     // ... check the credentials first ...
-//!     login_user(&req, &users[0])?;
+//!     if !login_user(&req, &users[0])?.is_logged_in() {
+//!         return Ok(HttpResponse::Forbidden().body("This account is disabled."));
+//!     }
 //!     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
 //! }
 //!
@@ -118,8 +120,8 @@ pub use crate::extract::{Authenticated, CurrentUser};
 pub use crate::flash::{Flash, flash, get_flashed_messages};
 pub use crate::loader::{LoaderOutput, RequestLoader, UserId, UserLoader};
 pub use crate::login::{
-    LoginOptions, confirm_login, login_fresh, login_remembered, login_user, login_user_with,
-    logout_everywhere, logout_user, take_next, update_session_auth_hash,
+    LoginOptions, LoginOutcome, confirm_login, login_fresh, login_remembered, login_user,
+    login_user_with, logout_everywhere, logout_user, take_next, update_session_auth_hash,
 };
 pub use crate::manager::LoginManager;
 pub use crate::middleware::LoginMiddleware;

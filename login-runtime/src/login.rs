@@ -61,22 +61,64 @@ impl LoginOptions {
     }
 }
 
+/// What [`login_user`] did. An inactive user is not logged in, and an app that ignores that
+/// would redirect them as if they were, so the outcome must be looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "an inactive user is not logged in: check `.is_logged_in()` and tell the user"]
+pub enum LoginOutcome {
+    /// The user is logged in.
+    LoggedIn,
+    /// The user is inactive (`is_active()` is false) and the login was not forced: nothing
+    /// changed.
+    Inactive,
+}
+
+impl LoginOutcome {
+    /// Whether the user is now logged in.
+    pub fn is_logged_in(self) -> bool {
+        self == Self::LoggedIn
+    }
+}
+
 /// Logs `user` in with the default options; see [`login_user_with`].
-pub fn login_user<U: UserLoader + Clone>(req: &HttpRequest, user: &U) -> Result<bool, LoginError> {
+pub fn login_user<U: UserLoader + Clone>(
+    req: &HttpRequest,
+    user: &U,
+) -> Result<LoginOutcome, LoginError> {
     login_user_with(req, user, LoginOptions::default())
 }
 
 /// Logs `user` in: stores their id in the session and makes them this request's current user.
 ///
-/// Returns `Ok(false)`, changing nothing, for an inactive user unless the login is forced.
+/// Returns [`LoginOutcome::Inactive`], changing nothing, for an inactive user unless the login
+/// is forced:
+///
+/// ```
+/// # use actix_web::{HttpRequest, HttpResponse};
+/// # use login_runtime::{UserMixin, login_user, user_loader};
+/// # #[derive(Clone, UserMixin)] struct User { id: u64 }
+/// # #[user_loader] async fn load(id: u64) -> Option<User> { None }
+/// async fn login(req: HttpRequest, user: User) -> actix_web::Result<HttpResponse> {
+///     // ... check the password first ...
+///     if !login_user(&req, &user)?.is_logged_in() {
+///         return Ok(HttpResponse::Forbidden().body("This account is disabled."));
+///     }
+///     Ok(HttpResponse::SeeOther().insert_header(("Location", "/")).finish())
+/// }
+/// ```
 /// The session id is renewed, so a session id planted before login is worthless after it;
 /// logging in as a different user also drops the previous user's session data.
 pub fn login_user_with<U: UserLoader + Clone>(
     req: &HttpRequest,
     user: &U,
     options: LoginOptions,
-) -> Result<bool, LoginError> {
-    RequestState::<U>::get(req)?.login(req, Rc::new(user.clone()), options)
+) -> Result<LoginOutcome, LoginError> {
+    let logged_in = RequestState::<U>::get(req)?.login(req, Rc::new(user.clone()), options)?;
+    Ok(if logged_in {
+        LoginOutcome::LoggedIn
+    } else {
+        LoginOutcome::Inactive
+    })
 }
 
 /// Keeps the current session valid after `user` changed what feeds their

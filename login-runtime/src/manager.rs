@@ -17,6 +17,7 @@ use crate::loader::RequestLoader;
 use crate::protection::Fingerprinter;
 use crate::remember::RememberMe;
 use crate::revocation::RevocationStore;
+use crate::unauthorized::{ViewKind, view_kind};
 
 /// The login middleware for user type `U`.
 ///
@@ -67,10 +68,16 @@ impl<U> LoginManager<U> {
         self.configure(|config| config.login_view = login_view)
     }
 
-    /// The message flashed on the login redirect (`None`: flash nothing).
-    pub fn login_message(self, text: Option<impl Into<String>>) -> Self {
-        let text = text.map(Into::into);
+    /// The message flashed on the login redirect (default "Please log in to access this
+    /// page."); [`no_login_message`](Self::no_login_message) flashes none.
+    pub fn login_message(self, text: impl Into<String>) -> Self {
+        let text = Some(text.into());
         self.configure(|config| set_message(&mut config.login_message, text))
+    }
+
+    /// Flash no message on the login redirect.
+    pub fn no_login_message(self) -> Self {
+        self.configure(|config| set_message(&mut config.login_message, None))
     }
 
     /// The category of the login message (default `message`).
@@ -99,10 +106,16 @@ impl<U> LoginManager<U> {
         self.configure(|config| config.refresh_view = refresh_view)
     }
 
-    /// The message flashed on the refresh redirect (`None`: flash nothing).
-    pub fn needs_refresh_message(self, text: Option<impl Into<String>>) -> Self {
-        let text = text.map(Into::into);
+    /// The message flashed on the refresh redirect (default "Please reauthenticate to access
+    /// this page."); [`no_needs_refresh_message`](Self::no_needs_refresh_message) flashes none.
+    pub fn needs_refresh_message(self, text: impl Into<String>) -> Self {
+        let text = Some(text.into());
         self.configure(|config| set_message(&mut config.needs_refresh_message, text))
+    }
+
+    /// Flash no message on the refresh redirect.
+    pub fn no_needs_refresh_message(self) -> Self {
+        self.configure(|config| set_message(&mut config.needs_refresh_message, None))
     }
 
     /// The category of the needs-refresh message (default `message`).
@@ -307,10 +320,22 @@ impl<U> LoginManager<U> {
                 config.namespace
             ));
         }
-        let absolute_view = [&config.login_view, &config.refresh_view]
+        let views = [&config.login_view, &config.refresh_view];
+        if let Some(view) = views
             .into_iter()
             .flatten()
-            .find(|view| !view.starts_with('/') || view.starts_with("//"));
+            .find(|view| view_kind(view).is_none())
+        {
+            return Err(format!(
+                "the view {view:?} is neither a path (\"/login\"), an absolute URL \
+                 (\"https://auth.example/login\") nor a route name (\"login\"); a relative path \
+                 would resolve against each page's own URL"
+            ));
+        }
+        let absolute_view = views
+            .into_iter()
+            .flatten()
+            .find(|view| view_kind(view) == Some(ViewKind::Absolute));
         if let Some(view) = absolute_view
             && config.site_url.is_none()
         {

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use crate::UserMixin;
 use crate::config::{Config, Message, ResponseHook};
+use crate::error::LoginError;
 use crate::events::{LoginEvent, emit};
 use crate::flash::{MESSAGE_COOKIE, flash};
 use crate::next::{login_url, make_next_param};
@@ -87,7 +88,11 @@ impl<U: UserMixin> Config<U> {
             (Some(handler), _) => contained(handler, req),
             (None, None) => refused(req, reason, None),
             (None, Some(view)) => {
-                let target = self.redirect_target(req, refusal, view);
+                let view = match resolve_view(req, view) {
+                    Ok(view) => view,
+                    Err(err) => return err.into(),
+                };
+                let target = self.redirect_target(req, &view);
                 if wants_json(req) {
                     refused(req, reason, Some(&target))
                 } else {
@@ -156,9 +161,9 @@ impl<U: UserMixin> Config<U> {
     /// `view?next=<this request>`, or the bare view with `next` kept in a session that already
     /// exists (a refusal creates none) when it is short enough not to grow the session cookie
     /// past what browsers keep.
-    fn redirect_target(&self, req: &HttpRequest, refusal: Refusal, view: &str) -> String {
+    fn redirect_target(&self, req: &HttpRequest, view: &str) -> String {
         let current = self.current_url(req, view);
-        if self.next_in_session && matches!(refusal, Refusal::Unauthorized) && has_session(req) {
+        if self.next_in_session && has_session(req) {
             let next = make_next_param(view, &current);
             if next.len() <= MAX_KEPT_NEXT {
                 let session = actix_session::SessionExt::get_session(req);
@@ -181,12 +186,65 @@ impl<U: UserMixin> Config<U> {
         let target = uri
             .path_and_query()
             .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
-        if view.starts_with('/') && !view.starts_with("//") {
+        if view_kind(view) != Some(ViewKind::Absolute) {
             return target;
         }
         // The manager refuses to start with such a view and no `site_url`.
         let site = self.site_url.as_deref().unwrap_or_default();
         format!("{site}{target}")
+    }
+}
+
+/// What kind of login or refresh view a configured string is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ViewKind {
+    /// `/login`: a path on this site.
+    Path,
+    /// `https://auth.example/login`: a page on another site.
+    Absolute,
+    /// `login`: the name of an actix resource (`#[get("/login", name = "login")]`), resolved
+    /// like Flask's `url_for` when first used.
+    Name,
+}
+
+/// Classifies a configured view; `None` for a string that is none of the three (say
+/// `login/form` or `../login`, which would resolve against each page's own path).
+pub(crate) fn view_kind(view: &str) -> Option<ViewKind> {
+    if view.starts_with("http://") || view.starts_with("https://") {
+        return Some(ViewKind::Absolute);
+    }
+    if view.starts_with("//") {
+        return None;
+    }
+    if view.starts_with('/') {
+        return Some(ViewKind::Path);
+    }
+    let name = !view.is_empty()
+        && view
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
+    name.then_some(ViewKind::Name)
+}
+
+/// The view as a path or absolute URL: a resource name becomes its route's path.
+fn resolve_view(req: &HttpRequest, view: &str) -> Result<String, LoginError> {
+    match view_kind(view) {
+        Some(ViewKind::Path | ViewKind::Absolute) => return Ok(view.to_owned()),
+        Some(ViewKind::Name) => {}
+        None => {
+            return Err(LoginError::misconfigured(format!(
+                "the view {view:?} is neither a path (\"/login\"), an absolute URL nor a route \
+                 name (\"login\")"
+            )));
+        }
+    }
+    match req.url_for_static(view) {
+        // Only the path: the host `url_for` adds comes from the request's headers.
+        Ok(url) => Ok(url[url::Position::BeforePath..].to_owned()),
+        Err(_) => Err(LoginError::misconfigured(format!(
+            "the login or refresh view {view:?} is not the name of any route; name the route \
+             (`#[get(\"/login\", name = \"{view}\")]`) or give the path (`\"/{view}\"`)"
+        ))),
     }
 }
 

@@ -80,3 +80,12 @@ pub trait AnonymousUserMixin: Default + 'static {
 pub struct AnonymousUser;
 
 impl AnonymousUserMixin for AnonymousUser {}
+
+/// No fields of its own: in a template, `current_user` of a visitor then has only the `is_*`
+/// flags.
+impl serde::Serialize for AnonymousUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        serializer.serialize_map(Some(0))?.end()
+    }
+}

@@ -170,9 +170,9 @@ async fn login(
         options = options.duration(std::time::Duration::from_secs(seconds));
     }
     let logged_in = if options != LoginOptions::default() {
-        login_user_with(&req, &user, options)?
+        login_user_with(&req, &user, options)?.is_logged_in()
     } else {
-        login_user(&req, &user)?
+        login_user(&req, &user)?.is_logged_in()
     };
     let now = CurrentUser::<User>::extract(&req).await?;
     Ok(format!("{logged_in} {}", name_of(&now)))

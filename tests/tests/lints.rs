@@ -75,7 +75,7 @@ async fn login(req: HttpRequest) -> actix_web::Result<HttpResponse> {
         active: true,
         password_hash: String::from("hash"),
     };
-    let _changed = login_user(&req, &user)?;
+    let _logged_in = login_user(&req, &user)?.is_logged_in();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -251,7 +251,7 @@ async fn login(
     if let Some(found) = found {
         // `Ok(false)` would mean an inactive user; none of the demo users is.
         let options = LoginOptions::default().remember(remember.is_some());
-        if login_user_with(&req, &found, options)? {
+        if login_user_with(&req, &found, options)?.is_logged_in() {
             let target = next
                 .and_then(|next| safe_next(&req, &next))
                 .unwrap_or_else(|| "/".to_owned());

@@ -136,3 +136,44 @@ fn current_user_serializes_for_templates_like_flask_current_user() {
         })
     );
 }
+
+/// A custom visitor with a name of its own, as Flask's `AnonymousUserMixin` subclass "Guest".
+#[derive(serde::Serialize)]
+struct NamedGuest {
+    name: &'static str,
+}
+
+impl Default for NamedGuest {
+    fn default() -> Self {
+        Self { name: "Guest" }
+    }
+}
+
+impl AnonymousUserMixin for NamedGuest {}
+
+#[derive(UserMixin, serde::Serialize)]
+#[user(anonymous = NamedGuest)]
+struct Visitor {
+    id: u64,
+    name: String,
+}
+
+#[test]
+fn b_40_a_custom_anonymous_user_reaches_templates_with_its_fields() {
+    let visitor = CurrentUser::<Visitor>::Anonymous(NamedGuest::default());
+    assert_eq!(visitor.anonymous().map(|guest| guest.name), Some("Guest"));
+    assert_eq!(
+        serde_json::to_value(&visitor).unwrap(),
+        serde_json::json!({
+            "is_authenticated": false, "is_anonymous": true, "is_active": false,
+            "name": "Guest"
+        }),
+        "`{{ current_user.name }}` shows the guest's name"
+    );
+    let member = CurrentUser::Authenticated(std::rc::Rc::new(Visitor {
+        id: 1,
+        name: "Notch".into(),
+    }));
+    assert!(member.anonymous().is_none());
+    assert_eq!(serde_json::to_value(&member).unwrap()["name"], "Notch");
+}

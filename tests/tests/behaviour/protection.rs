@@ -357,3 +357,36 @@ async fn b_30_off_does_no_check() {
     assert!(client.cookies.contains_key("remember_token"));
     assert_eq!(count(&events, "session_protected"), 0);
 }
+
+#[actix_rt::test]
+async fn b_28_strong_drops_the_login_of_a_permanent_session_too() {
+    // Flask-Login only marks a permanent session non-fresh under `strong`; a stolen long-lived
+    // session is the more valuable one to a thief, so here it loses the login all the same.
+    let session = actix_session::SessionMiddleware::builder(
+        actix_session::storage::CookieSessionStore::default(),
+        login_runtime_tests::app::key(),
+    )
+    .cookie_secure(false)
+    .session_lifecycle(actix_session::config::PersistentSession::default())
+    .build();
+    let app = App::new()
+        .app_data(web::Data::new(Store::default()))
+        .wrap(LoginManager::<User>::new().session_protection(SessionProtection::Strong))
+        .wrap(session)
+        .configure(routes);
+    let mut client = Client::new(init_service(app).await);
+    client.send(from(FIREFOX, HOME, "/login/notch")).await;
+    assert_eq!(
+        client.send(from(FIREFOX, HOME, "/username")).await.body,
+        "Notch"
+    );
+    assert_eq!(
+        client.send(from(CURL, HOME, "/username")).await.body,
+        "Anonymous"
+    );
+    assert_eq!(
+        client.send(from(FIREFOX, HOME, "/username")).await.body,
+        "Anonymous",
+        "the login is gone, not just stale"
+    );
+}

@@ -55,7 +55,9 @@ async fn login(
         .get(*id)
         .ok_or_else(|| actix_web::error::ErrorNotFound("no account"))?;
     let options = LoginOptions::default().remember(true);
-    Ok(login_user_with(&req, &account, options)?.to_string())
+    Ok(login_user_with(&req, &account, options)?
+        .is_logged_in()
+        .to_string())
 }
 
 #[get("/whoami")]
@@ -167,7 +169,9 @@ async fn load_fragile(id: u64) -> Option<Fragile> {
 
 #[get("/fragile/login/{id}")]
 async fn fragile_login(req: HttpRequest, id: web::Path<u64>) -> actix_web::Result<String> {
-    Ok(login_runtime::login_user(&req, &Fragile { id: *id })?.to_string())
+    Ok(login_runtime::login_user(&req, &Fragile { id: *id })?
+        .is_logged_in()
+        .to_string())
 }
 
 #[get("/fragile/whoami")]

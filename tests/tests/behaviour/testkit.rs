@@ -44,3 +44,28 @@ async fn b_41_nothing_a_client_sends_activates_the_kit() {
     assert_eq!(client.send(req).await.status, 401);
     assert_eq!(store.loads(), 0);
 }
+
+#[actix_rt::test]
+async fn b_41_the_kit_records_the_client_so_session_protection_applies() {
+    // Unlike Flask's test client, the kit's login records the client's fingerprint, as a real
+    // login would: a later request from another client is another client.
+    let store = actix_web::web::Data::new(login_runtime_tests::Store::default());
+    let manager = login_runtime::LoginManager::new()
+        .session_protection(login_runtime::SessionProtection::Strong);
+    let app = login_runtime_tests::app_with(manager, store);
+    let mut client = Client::new(init_service(app).await);
+    let mut req = TestRequest::get()
+        .uri("/username")
+        .insert_header(("user-agent", "browser-a"))
+        .to_request();
+    TestLogin::new(notch()).attach(&mut req);
+    assert_eq!(client.send_request(req).await.body, "Notch");
+    let same = TestRequest::get()
+        .uri("/username")
+        .insert_header(("user-agent", "browser-a"));
+    assert_eq!(client.send(same).await.body, "Notch");
+    let other = TestRequest::get()
+        .uri("/username")
+        .insert_header(("user-agent", "browser-b"));
+    assert_eq!(client.send(other).await.body, "Anonymous");
+}

@@ -132,7 +132,7 @@ async fn b_16_login_message_is_flashed_on_redirect() {
 
     let manager = LoginManager::new()
         .login_view("/login")
-        .login_message(Some("Bitte anmelden."))
+        .login_message("Bitte anmelden.")
         .login_message_category("warning");
     let mut client = Client::new(init_service(app_with(manager, store())).await);
     client.get("/secret").await;
@@ -152,9 +152,7 @@ async fn b_16_login_message_is_flashed_on_redirect() {
         "message:[/flashes] Please log in to access this page.\n"
     );
 
-    let manager = LoginManager::new()
-        .login_view("/login")
-        .login_message(None::<String>);
+    let manager = LoginManager::new().login_view("/login").no_login_message();
     let mut client = Client::new(init_service(app_with(manager, store())).await);
     let reply = client.get("/secret").await;
     assert_eq!(reply.status, 302);
@@ -351,4 +349,72 @@ async fn take_next_without_a_kept_next_changes_nothing() {
         reply.set_cookies().is_empty(),
         "no session write for nothing taken"
     );
+}
+
+/// A login route named like a Flask endpoint.
+#[actix_web::get("/accounts/login", name = "login")]
+async fn named_login() -> &'static str {
+    "login form"
+}
+
+#[actix_rt::test]
+async fn b_53_login_view_by_route_name_resolves_like_url_for() {
+    let manager = LoginManager::new().login_view("login");
+    let app = app_with(manager, store()).service(named_login);
+    let mut client = Client::new(init_service(app).await);
+    let reply = client.get("/secret?a=1").await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(
+        reply.header("location"),
+        Some("/accounts/login?next=%2Fsecret%3Fa%3D1")
+    );
+}
+
+#[actix_rt::test]
+async fn b_53_an_unknown_route_name_is_a_500_that_names_the_fix() {
+    let (logs, _guard) = login_runtime_tests::logs::Logs::capture();
+    let app = app_with(LoginManager::new().login_view("sign_in"), store());
+    let mut client = Client::new(init_service(app).await);
+    let reply = client.get("/secret").await;
+    assert_eq!(reply.status, 500);
+    assert!(
+        logs.text().contains("is not the name of any route"),
+        "{}",
+        logs.text()
+    );
+}
+
+#[actix_rt::test]
+async fn b_53_a_relative_login_view_does_not_start() {
+    use actix_web::dev::Transform;
+    for view in ["login/form", "../login", "//evil.example/login", ""] {
+        let started = LoginManager::<User>::new()
+            .login_view(view)
+            .new_transform(actix_web::test::ok_service())
+            .await;
+        assert!(started.is_err(), "{view:?} was accepted");
+    }
+    let absolute = LoginManager::<User>::new()
+        .login_view("https://auth.example/login")
+        .new_transform(actix_web::test::ok_service())
+        .await;
+    assert!(absolute.is_err(), "an absolute view needs `site_url`");
+}
+
+#[actix_rt::test]
+async fn b_14_next_in_session_also_applies_to_the_refresh_redirect() {
+    let manager = LoginManager::new()
+        .login_view("/login")
+        .refresh_view("/reauth")
+        .next_in_session(true);
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    client.get("/login/notch?fresh=false").await;
+    let reply = client.get("/very-secret?x=1").await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(
+        reply.header("location"),
+        Some("/reauth"),
+        "no `next` in the URL"
+    );
+    assert_eq!(client.get("/next").await.body, "/very-secret?x=1");
 }

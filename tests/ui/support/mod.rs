@@ -27,7 +27,9 @@ pub async fn login_as<U: UserLoader + Clone>(
     let user = U::load_user(&req, &id)
         .await?
         .ok_or_else(|| actix_web::error::ErrorNotFound("no such user"))?;
-    login_user(&req, &user)?;
+    if !login_user(&req, &user)?.is_logged_in() {
+        return Ok(HttpResponse::Forbidden().finish());
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
