@@ -42,8 +42,9 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Revokes one login until `until` (Unix seconds), after which it has expired anyway.
     fn revoke_login<'a>(&'a self, login: LoginRef<'a>, until: u64) -> StoreFuture<'a, ()>;
 
-    /// Revokes every login of `user_id` in `namespace` authenticated at or before `before`
-    /// (Unix milliseconds), until `until` (Unix seconds).
+    /// Revokes every login of `user_id` in `namespace` authenticated before `before` (Unix
+    /// milliseconds; a login made in that very millisecond, such as a new login right after
+    /// "log out everywhere", stays), until `until` (Unix seconds).
     fn revoke_user<'a>(
         &'a self,
         namespace: &'a str,
@@ -173,7 +174,7 @@ impl RevocationStore for MemoryRevocations {
                 return Ok(());
             }
             // Full: end every login of this user made so far, which includes this one.
-            let before = login.issued_at.max(unix_now_ms());
+            let before = login.issued_at.saturating_add(1).max(unix_now_ms());
             self.revoke_user_now(&mut entries, login.namespace, login.user_id, before, until)
         })();
         Box::pin(std::future::ready(result))
@@ -205,7 +206,7 @@ impl RevocationStore for MemoryRevocations {
                 .users
                 .get(login.namespace)
                 .and_then(|users| users.get(login.user_id))
-                .is_some_and(|(before, until)| login.issued_at <= *before && *until > now);
+                .is_some_and(|(before, until)| login.issued_at < *before && *until > now);
             by_id || by_user
         };
         Box::pin(std::future::ready(Ok(revoked)))
