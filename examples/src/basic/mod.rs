@@ -39,6 +39,8 @@ pub const ADDRESS: &str = "127.0.0.1:8080";
 
 /// The one message for every failed login: it never says which of the two fields was wrong.
 pub const LOGIN_FAILED: &str = "Wrong username or password.";
+/// What the login form says when the password was right but the account is disabled.
+pub const ACCOUNT_DISABLED: &str = "This account is disabled.";
 
 /// Everything the app shares between workers. Cheap to clone.
 #[derive(Clone)]
@@ -248,8 +250,8 @@ async fn login(
     let checked_username = username.clone();
     let found = web::block(move || store.check_credentials(&checked_username, &password)).await?;
 
+    let mut error = LOGIN_FAILED;
     if let Some(found) = found {
-        // `Ok(false)` would mean an inactive user; none of the demo users is.
         let options = LoginOptions::default().remember(remember.is_some());
         if login_user_with(&req, &found, options)?.is_logged_in() {
             let target = next
@@ -257,6 +259,8 @@ async fn login(
                 .unwrap_or_else(|| "/".to_owned());
             return Ok(see_other(&target));
         }
+        // The password was right, but the account is disabled (`is_active()` is false).
+        error = ACCOUNT_DISABLED;
     }
     Ok(templates.page(
         StatusCode::OK,
@@ -267,7 +271,7 @@ async fn login(
             messages => get_flashed_messages(&req),
             next => next.unwrap_or_default(),
             username => username,
-            error => LOGIN_FAILED,
+            error => error,
         },
     ))
 }
