@@ -16,7 +16,7 @@ use crate::SessionProtection;
 use crate::auth_hash::AuthTagger;
 use crate::events::Listener;
 use crate::future::LocalBoxFuture;
-use crate::protection::Fingerprinter;
+use crate::protection::{Fingerprinter, ForwardedHeader};
 use crate::remember::RememberMe;
 use crate::revocation::{MemoryRevocations, RevocationStore};
 
@@ -63,6 +63,7 @@ pub(crate) struct Options {
     pub(crate) exempt_methods: Vec<Method>,
     pub(crate) protection: SessionProtection,
     pub(crate) trusted_proxies: Vec<IpAddr>,
+    pub(crate) forwarded_header: ForwardedHeader,
     pub(crate) remember: Option<RememberMe>,
     pub(crate) auth: AuthTagger,
     /// Keys the session-protection fingerprint; `None` until `secret_key` or startup sets it.
@@ -93,6 +94,7 @@ impl Default for Options {
             exempt_methods: vec![Method::OPTIONS],
             protection: SessionProtection::Basic,
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::XForwardedFor,
             remember: None,
             auth: AuthTagger::new(None),
             fingerprint: None,

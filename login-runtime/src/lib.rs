@@ -126,7 +126,7 @@ pub use crate::login::{
 pub use crate::manager::LoginManager;
 pub use crate::middleware::LoginMiddleware;
 pub use crate::next::{login_url, make_next_param, safe_next, safe_next_with};
-pub use crate::protection::SessionProtection;
+pub use crate::protection::{ForwardedHeader, SessionProtection};
 pub use crate::remember::RememberMe;
 pub use crate::require::{RequireLogin, RequireLoginMiddleware};
 pub use crate::revocation::{

@@ -5,6 +5,7 @@
 //! namespace of the manager that made it, and the time the user authenticated. A record this
 //! version does not understand (an older version, unknown fields, wrong types) is no login.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_session::Session;
@@ -28,8 +29,8 @@ pub(crate) struct LoginRecord {
     pub(crate) lid: String,
     /// The user's `get_id()`.
     pub(crate) id: String,
-    /// When the user authenticated (Unix milliseconds, so that a login right after "log out
-    /// everywhere" is not caught by it): a login restored from the remember cookie
+    /// When the user authenticated, on the authentication clock ([`auth_clock`], Unix
+    /// microseconds): a login restored from the remember cookie
     /// keeps the time of the password login that set the cookie, so "log out everywhere"
     /// reaches it.
     pub(crate) iat: u64,
@@ -55,7 +56,20 @@ pub(crate) struct LoginRecord {
     /// knows how long a copy of that cookie must stay revoked.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub(crate) remember: u64,
+    /// The login ids this one replaced when the same user logged in again in this session:
+    /// copies of the session or remember cookie taken before carry them, so logout revokes
+    /// them too. At most [`MAX_REPLACED`]; past that, `replaced_overflow`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) replaced: Vec<String>,
+    /// More logins were replaced than are listed: logout then ends every login of this user
+    /// made before this one, which covers them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) replaced_overflow: bool,
 }
+
+/// How many replaced login ids a record lists; a session that logs the same user in more often
+/// than this falls back to revoking by user (`replaced_overflow`).
+pub(crate) const MAX_REPLACED: usize = 8;
 
 /// Clock skew tolerated for a timestamp in the future; beyond it the timestamp is absurd.
 const MAX_SKEW_SECS: u64 = 60;
@@ -69,7 +83,7 @@ pub struct LoginRef<'a> {
     pub user_id: &'a str,
     /// The login's random id.
     pub login_id: &'a str,
-    /// When the user authenticated (Unix milliseconds).
+    /// When the user authenticated ([`auth_clock`]: Unix microseconds, unique in the process).
     pub issued_at: u64,
 }
 
@@ -90,6 +104,21 @@ impl LoginRecord {
             client: None,
             hash: String::new(),
             remember: 0,
+            replaced: Vec::new(),
+            replaced_overflow: false,
+        }
+    }
+
+    /// Carries over what a logout must revoke from `previous`, the same user's login this one
+    /// replaces in the session.
+    pub(crate) fn replacing(&mut self, previous: LoginRecord) {
+        self.remember = self.remember.max(previous.remember);
+        self.replaced_overflow = previous.replaced_overflow;
+        self.replaced = previous.replaced;
+        self.replaced.push(previous.lid);
+        if self.replaced.len() > MAX_REPLACED {
+            self.replaced.remove(0);
+            self.replaced_overflow = true;
         }
     }
 
@@ -146,13 +175,23 @@ fn is_zero(value: &u64) -> bool {
     *value == 0
 }
 
-/// The current time in Unix milliseconds: when a user authenticates.
-pub(crate) fn unix_now_ms() -> u64 {
-    SystemTime::now()
+/// The authentication clock: Unix microseconds, strictly increasing within the process. Logins
+/// are stamped with it and "log out everywhere" revokes what was stamped before its own reading,
+/// so within one process every login is clearly before or after it, however close together;
+/// across instances, clocks a few microseconds apart are all that is left to chance.
+pub(crate) fn auth_clock() -> u64 {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| {
-            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
+        });
+    let previous = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(now.max(last.saturating_add(1)))
         })
+        .unwrap_or(now);
+    now.max(previous.saturating_add(1))
 }
 
 /// The current time in Unix seconds.

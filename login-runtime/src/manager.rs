@@ -14,7 +14,7 @@ use crate::config::{Config, Localizer, Message, ResponseHook};
 use crate::events::{Listener, LoginEvent};
 use crate::future::LocalBoxFuture;
 use crate::loader::RequestLoader;
-use crate::protection::Fingerprinter;
+use crate::protection::{Fingerprinter, ForwardedHeader};
 use crate::remember::RememberMe;
 use crate::revocation::RevocationStore;
 use crate::unauthorized::{ViewKind, view_kind};
@@ -163,11 +163,21 @@ impl<U> LoginManager<U> {
         self.configure(|config| config.protection = protection)
     }
 
-    /// Proxies whose forwarding headers are believed when identifying the client for session
-    /// protection. Without them only the direct peer address counts.
+    /// Proxies whose forwarding header is believed when identifying the client for session
+    /// protection. Without them only the direct peer address counts. With them, the client is
+    /// the right-most address in the header that is not a trusted proxy; entries further left
+    /// were written by the client and are ignored. Which header: see
+    /// [`forwarded_header`](Self::forwarded_header).
     pub fn trusted_proxies(self, proxies: impl IntoIterator<Item = IpAddr>) -> Self {
         let proxies = proxies.into_iter().collect();
         self.configure(|config| config.trusted_proxies = proxies)
+    }
+
+    /// Which header the trusted proxies append the client address to (default
+    /// `X-Forwarded-For`). Only that one is read; set it to match your proxy, since it passes
+    /// the other through as the client wrote it.
+    pub fn forwarded_header(self, header: ForwardedHeader) -> Self {
+        self.configure(|config| config.forwarded_header = header)
     }
 
     /// The app's secret key (the one given to actix-session): keys the MAC of each user's

@@ -25,6 +25,19 @@ pub enum SessionProtection {
     Strong,
 }
 
+/// Which forwarding header the trusted proxies write (see
+/// [`LoginManager::forwarded_header`](crate::LoginManager::forwarded_header)). Only that one is
+/// read: a proxy passes the other through untouched, so the client would write it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (nginx's `$proxy_add_x_forwarded_for`, most load balancers).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded: for=` (RFC 7239).
+    Forwarded,
+}
+
 /// Domain separation: no other use of the app key produces this MAC key.
 const LABEL: &[u8] = b"login-runtime client fingerprint v1";
 /// 8 bytes of MAC are plenty to tell two clients apart, and keep the record short.
@@ -69,8 +82,13 @@ impl Fingerprinter {
     }
 
     /// The fingerprint of the client sending `req`.
-    pub(crate) fn fingerprint(&self, req: &HttpRequest, trusted_proxies: &[IpAddr]) -> String {
-        let address = client_address(req, trusted_proxies).unwrap_or_default();
+    pub(crate) fn fingerprint(
+        &self,
+        req: &HttpRequest,
+        trusted_proxies: &[IpAddr],
+        header: ForwardedHeader,
+    ) -> String {
+        let address = client_address(req, trusted_proxies, header).unwrap_or_default();
         let agent = req
             .headers()
             .get(header::USER_AGENT)
@@ -97,14 +115,19 @@ fn mac(key: &[u8], data: &[u8]) -> [u8; 32] {
 /// The client's address. The direct peer, unless it is a trusted proxy: then the forwarding
 /// chain is walked from the right (the entry the nearest proxy appended) past every trusted
 /// proxy, and the first address that is not one is the client. Entries further left were written
-/// by the client itself and are never believed.
-pub(crate) fn client_address(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<String> {
+/// by the client itself and are never believed; so is an entry that names no address, which
+/// ends the walk as it is.
+pub(crate) fn client_address(
+    req: &HttpRequest,
+    trusted_proxies: &[IpAddr],
+    header: ForwardedHeader,
+) -> Option<String> {
     let peer = req.peer_addr()?.ip();
     if !trusted_proxies.contains(&peer) {
         return Some(peer.to_string());
     }
     let mut client = peer.to_string();
-    for hop in forwarded_chain(req).iter().rev() {
+    for hop in forwarded_chain(req, header).iter().rev() {
         client = hop.clone();
         match hop.parse::<IpAddr>() {
             Ok(ip) if trusted_proxies.contains(&ip) => continue,
@@ -114,29 +137,30 @@ pub(crate) fn client_address(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> O
     Some(client)
 }
 
-/// The forwarding chain, left to right: `Forwarded: for=` when present (RFC 7239), otherwise
-/// `X-Forwarded-For`, across every header line in order. Ports and brackets are stripped.
-fn forwarded_chain(req: &HttpRequest) -> Vec<String> {
-    let forwarded = values(req, &header::FORWARDED);
-    if !forwarded.is_empty() {
-        return forwarded
+/// The forwarding chain of the configured header, left to right, across every header line in
+/// order. Ports and brackets are stripped; a `Forwarded` element without `for=` stays in the
+/// chain as itself, so the walk stops there rather than skipping to what the client wrote.
+fn forwarded_chain(req: &HttpRequest, header: ForwardedHeader) -> Vec<String> {
+    match header {
+        ForwardedHeader::Forwarded => values(req, &header::FORWARDED)
             .iter()
             .flat_map(|line| line.split(','))
-            .filter_map(|element| {
-                element.split(';').find_map(|pair| {
+            .map(|element| {
+                let address = element.split(';').find_map(|pair| {
                     let (name, value) = pair.split_once('=')?;
                     name.trim()
                         .eq_ignore_ascii_case("for")
                         .then(|| normalize(value.trim().trim_matches('"')))
-                })
+                });
+                address.unwrap_or_else(|| element.trim().to_owned())
             })
-            .collect();
+            .collect(),
+        ForwardedHeader::XForwardedFor => values(req, &HeaderName::from_static("x-forwarded-for"))
+            .iter()
+            .flat_map(|line| line.split(','))
+            .map(|hop| normalize(hop.trim()))
+            .collect(),
     }
-    values(req, &HeaderName::from_static("x-forwarded-for"))
-        .iter()
-        .flat_map(|line| line.split(','))
-        .map(|hop| normalize(hop.trim()))
-        .collect()
 }
 
 fn values(req: &HttpRequest, name: &HeaderName) -> Vec<String> {

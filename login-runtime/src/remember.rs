@@ -205,6 +205,12 @@ impl RememberMe {
         Fingerprinter::new(&self.key)
     }
 
+    /// Whether the cookie has a `Path` other than `/` or a `Domain`: then a request may not
+    /// carry it even though the browser holds it.
+    pub(crate) fn scoped(&self) -> bool {
+        self.path != "/" || self.domain.is_some()
+    }
+
     /// The lifetime of a cookie issued with `duration` (default: the configured one).
     pub(crate) fn lifetime(&self, duration: Option<Duration>) -> Duration {
         duration.map_or(self.duration, |d| d.min(MAX_DURATION))
@@ -319,7 +325,7 @@ pub(crate) struct Remembered {
     pub(crate) namespace: String,
     /// The login id, shared with the session records restored from it.
     pub(crate) login_id: String,
-    /// When the user authenticated (Unix milliseconds).
+    /// When the user authenticated (`auth_clock`: Unix microseconds).
     pub(crate) issued_at: u64,
     /// The user's auth-hash tag at login.
     pub(crate) tag: String,

@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use crate::login_record::LoginRef;
-use crate::login_record::{unix_now, unix_now_ms};
+use crate::login_record::{auth_clock, unix_now};
 
 /// What a [`RevocationStore`] returns: a boxed future, so the store can be a trait object.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>>;
@@ -42,9 +42,8 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Revokes one login until `until` (Unix seconds), after which it has expired anyway.
     fn revoke_login<'a>(&'a self, login: LoginRef<'a>, until: u64) -> StoreFuture<'a, ()>;
 
-    /// Revokes every login of `user_id` in `namespace` authenticated before `before` (Unix
-    /// milliseconds; a login made in that very millisecond, such as a new login right after
-    /// "log out everywhere", stays), until `until` (Unix seconds).
+    /// Revokes every login of `user_id` in `namespace` authenticated strictly before `before`
+    /// (Unix microseconds, as [`LoginRef::issued_at`]), until `until` (Unix seconds).
     fn revoke_user<'a>(
         &'a self,
         namespace: &'a str,
@@ -174,7 +173,7 @@ impl RevocationStore for MemoryRevocations {
                 return Ok(());
             }
             // Full: end every login of this user made so far, which includes this one.
-            let before = login.issued_at.saturating_add(1).max(unix_now_ms());
+            let before = login.issued_at.saturating_add(1).max(auth_clock());
             self.revoke_user_now(&mut entries, login.namespace, login.user_id, before, until)
         })();
         Box::pin(std::future::ready(result))

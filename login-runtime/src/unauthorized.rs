@@ -165,7 +165,9 @@ impl<U: UserMixin> Config<U> {
         let current = self.current_url(req, view);
         if self.next_in_session && has_session(req) {
             let next = make_next_param(view, &current);
-            if next.len() <= MAX_KEPT_NEXT {
+            // Measured as stored: the session serializes it as JSON, which escapes `\` and `"`.
+            let stored = serde_json::to_string(&next).map_or(usize::MAX, |json| json.len());
+            if stored <= MAX_KEPT_NEXT {
                 let session = actix_session::SessionExt::get_session(req);
                 match session.insert(NEXT_KEY, next) {
                     Ok(()) => return view.to_owned(),

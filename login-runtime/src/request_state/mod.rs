@@ -169,7 +169,8 @@ impl<U: UserLoader> RequestState<U> {
             return None;
         }
         let fingerprinter = self.config.fingerprint.as_ref()?;
-        Some(fingerprinter.fingerprint(req, &self.config.trusted_proxies))
+        let (proxies, header) = (&self.config.trusted_proxies, self.config.forwarded_header);
+        Some(fingerprinter.fingerprint(req, proxies, header))
     }
 
     fn remember_check(&self, req: &HttpRequest) -> &RememberCheck {
@@ -189,6 +190,30 @@ impl<U: UserLoader> RequestState<U> {
         let lookup = self.config.revocations.is_revoked(login);
         match tokio::time::timeout(self.config.store_timeout, lookup).await {
             Ok(Ok(revoked)) => Ok(revoked),
+            Ok(Err(err)) => Err(LoginError::store_unavailable(&err.to_string())),
+            Err(_) => Err(LoginError::store_unavailable("no answer in time")),
+        }
+    }
+
+    /// Revokes every login of user `id` authenticated before `before` (the authentication clock), for
+    /// as long as any of them could otherwise still be used.
+    async fn revoke_user(&self, id: &str, before: u64) -> Result<(), LoginError> {
+        // A session login lasts at most the absolute timeout, a remember cookie at most its own
+        // (capped) lifetime.
+        let remember = self
+            .config
+            .remember
+            .as_ref()
+            .map_or(0, |remember| remember.max_lifetime().as_secs());
+        let lifetime = self.config.absolute_timeout.as_secs().max(remember);
+        let until = unix_now().saturating_add(lifetime);
+        let namespace = &self.config.namespace;
+        let write = self
+            .config
+            .revocations
+            .revoke_user(namespace, id, before, until);
+        match tokio::time::timeout(self.config.store_timeout, write).await {
+            Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => Err(LoginError::store_unavailable(&err.to_string())),
             Err(_) => Err(LoginError::store_unavailable("no answer in time")),
         }
@@ -237,7 +262,17 @@ impl<U: UserLoader> RequestState<U> {
         let Ok(Some(identity)) = self.identity(req).await else {
             return false;
         };
-        !matches!(*self.cookie_change.borrow(), CookieChange::Clear)
-            && matches!(self.remember_check(req), RememberCheck::Valid { login, .. } if identity.user.has_id(&login.id))
+        if matches!(*self.cookie_change.borrow(), CookieChange::Clear) {
+            return false;
+        }
+        match self.remember_check(req) {
+            RememberCheck::Valid { login, .. } if identity.user.has_id(&login.id) => {
+                // The cookie may be one this user's "log out everywhere" revoked, kept by a
+                // later login without remember-me: it logs no one in, so it is not a remembered
+                // login.
+                matches!(self.revoked(login.login()).await, Ok(false))
+            }
+            _ => false,
+        }
     }
 }

@@ -10,7 +10,7 @@ use super::{CookieChange, Identity, RequestState};
 use crate::csrf::CSRF_KEY;
 use crate::error::LoginError;
 use crate::events::LoginEvent;
-use crate::login_record::{LOGIN_KEY, LoginRecord, unix_now, unix_now_ms};
+use crate::login_record::{LOGIN_KEY, LoginRecord, LoginRef, auth_clock};
 use crate::remember::{RememberCheck, Remembered};
 use crate::{LoginOptions, UserLoader, random};
 
@@ -30,7 +30,8 @@ impl<U: UserLoader> RequestState<U> {
         let id = user.get_id();
         // A different user's leftovers (cart, flash messages) must not carry over, nor another
         // manager's login, nor anything under our key we cannot read.
-        let same_user = match self.own_record(&session) {
+        let previous = self.own_record(&session);
+        let same_user = match &previous {
             Some(previous) => previous.id == id,
             None => !session.contains_key(LOGIN_KEY),
         };
@@ -51,12 +52,17 @@ impl<U: UserLoader> RequestState<U> {
                 &self.config.namespace,
                 random::token()?,
                 id,
-                unix_now_ms(),
+                auth_clock(),
                 options.fresh,
             )
         };
         if let Some(remember) = remember {
             record.remember = remember.lifetime(options.duration).as_secs();
+        }
+        if let Some(previous) = previous.filter(|_| same_user) {
+            // The same user again (say, a password re-entered): copies of the login it replaces
+            // must end with this one's logout.
+            record.replacing(previous);
         }
         session.insert(LOGIN_KEY, &record).map_err(|err| {
             LoginError::misconfigured(format!("cannot write the login record: {err}"))
@@ -73,7 +79,10 @@ impl<U: UserLoader> RequestState<U> {
                 // would log them back in once this session ends; this user's own stays.
                 let own = matches!(self.remember_check(req),
                     RememberCheck::Valid { login, .. } if login.id == record.id);
-                if !own && req.cookie(&remember.name).is_some() {
+                // A cookie scoped to another path or a parent domain is not sent here, but may
+                // be there all the same.
+                let maybe_unseen = remember.scoped();
+                if !own && (maybe_unseen || req.cookie(&remember.name).is_some()) {
                     self.set_cookie_change(CookieChange::Clear);
                 }
             }
@@ -129,6 +138,16 @@ impl<U: UserLoader> RequestState<U> {
         let record = self.own_record(&session);
         if let Some(record) = &record {
             self.revoke(record.login(), record.remember).await?;
+            for lid in &record.replaced {
+                let replaced = LoginRef {
+                    login_id: lid,
+                    ..record.login()
+                };
+                self.revoke(replaced, record.remember).await?;
+            }
+            if record.replaced_overflow {
+                self.revoke_user(&record.id, record.iat).await?;
+            }
         }
         if let RememberCheck::Valid {
             login, lifetime, ..
@@ -169,24 +188,7 @@ impl<U: UserLoader> RequestState<U> {
         user: &U,
     ) -> Result<(), LoginError> {
         let id = user.get_id();
-        // Until no login made before now can still be valid: a session login lasts at most the
-        // absolute timeout, a remember cookie at most its own (capped) lifetime.
-        let remember = self
-            .config
-            .remember
-            .as_ref()
-            .map_or(0, |remember| remember.max_lifetime().as_secs());
-        let lifetime = self.config.absolute_timeout.as_secs().max(remember);
-        let until = unix_now().saturating_add(lifetime);
-        let revoke =
-            self.config
-                .revocations
-                .revoke_user(&self.config.namespace, &id, unix_now_ms(), until);
-        match tokio::time::timeout(self.config.store_timeout, revoke).await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => return Err(LoginError::store_unavailable(&err.to_string())),
-            Err(_) => return Err(LoginError::store_unavailable("no answer in time")),
-        }
+        self.revoke_user(&id, auth_clock()).await?;
         let session = self.session(req)?;
         let theirs = self
             .own_record(&session)

@@ -8,6 +8,7 @@ use actix_session::Session;
 use actix_web::HttpRequest;
 
 use super::{CookieChange, Identity, RequestState};
+use crate::csrf::CSRF_KEY;
 use crate::error::LoginError;
 use crate::events::LoginEvent;
 use crate::future::catch_unwind;
@@ -20,7 +21,7 @@ impl<U: UserLoader> RequestState<U> {
     pub(super) async fn load(&self, req: &HttpRequest) -> Result<Option<Identity<U>>, LoginError> {
         let session = self.session(req)?;
         let Some(mut record) = read_record(&session) else {
-            return self.load_after_session(req, &session).await;
+            return self.load_after_session(req, &session, None).await;
         };
         if record.ns != self.config.namespace {
             // Another manager's login: no one here, and not ours to delete or replace with a
@@ -36,14 +37,18 @@ impl<U: UserLoader> RequestState<U> {
             // Timed out or logged out elsewhere: the record goes, and a valid remember cookie
             // may still restore a non-fresh login below (unless it was revoked too).
             self.remove_record(&session);
-            return self.load_after_session(req, &session).await;
+            return self
+                .load_after_session(req, &session, Some(&record.id))
+                .await;
         }
         let user = self.load_user(req, &record.id, record.forced).await?;
         let Some(user) = user.filter(|user| self.config.auth.matches(&record.hash, &**user)) else {
             // The user is gone, became inactive, or changed their password since this login:
             // the record can never be valid again (docs/behaviour.md S3, S5).
             self.remove_record(&session);
-            return self.load_after_session(req, &session).await;
+            return self
+                .load_after_session(req, &session, Some(&record.id))
+                .await;
         };
         if let Some(idle) = idle
             && record.stale_seen(now, idle)
@@ -57,13 +62,15 @@ impl<U: UserLoader> RequestState<U> {
         }))
     }
 
-    /// The rest of the resolution order, when the session holds no valid login.
+    /// The rest of the resolution order, when the session holds no valid login; `previous` is
+    /// the user whose login the session held until now, if any.
     async fn load_after_session(
         &self,
         req: &HttpRequest,
         session: &Session,
+        previous: Option<&str>,
     ) -> Result<Option<Identity<U>>, LoginError> {
-        if let Some(identity) = self.load_from_cookie(req, session).await? {
+        if let Some(identity) = self.load_from_cookie(req, session, previous).await? {
             return Ok(Some(identity));
         }
         // Unlike Flask-Login, an invalid remember cookie does not stop the request loader.
@@ -125,6 +132,7 @@ impl<U: UserLoader> RequestState<U> {
         &self,
         req: &HttpRequest,
         session: &Session,
+        previous: Option<&str>,
     ) -> Result<Option<Identity<U>>, LoginError> {
         let Some(remember) = &self.config.remember else {
             return Ok(None);
@@ -167,6 +175,13 @@ impl<U: UserLoader> RequestState<U> {
                 false,
             )
         };
+        if previous.is_some_and(|previous| previous != login.id) {
+            // The session was another user's until their login ended: none of their data
+            // carries over to this one (as at login, docs/behaviour.md S1).
+            session.clear();
+        }
+        // A CSRF token known before (say, in a session planted by an attacker) is not one after.
+        session.remove(CSRF_KEY);
         session.renew();
         self.write_record(session, &record);
         if rotated {

@@ -21,10 +21,11 @@ impl<U: UserLoader> UntypedState for RequestState<U> {
         Box::pin(async move {
             if self.config.exempt_methods.contains(req.method()) {
                 // Exempt from the login check, not from the guard: an anonymous caller (a CORS
-                // preflight, say) gets an empty answer, never the handler's body.
+                // preflight, say), or a stale login on a fresh-only handler, gets an empty
+                // answer, never the handler's body.
                 return match self.identity(req).await? {
-                    Some(_) => Ok(()),
-                    None => Err(InternalError::from_response(
+                    Some(identity) if identity.fresh || !fresh => Ok(()),
+                    _ => Err(InternalError::from_response(
                         "exempt method",
                         HttpResponse::NoContent().finish(),
                     )

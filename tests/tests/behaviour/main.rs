@@ -15,6 +15,7 @@ mod mixins;
 mod protection;
 mod remember;
 mod request_loader;
+mod review_attacks;
 mod security;
 mod testkit;
 mod timeouts;
