@@ -37,7 +37,8 @@ use proc_macro::TokenStream;
 ///
 /// Works above or below `#[get(..)]`, `#[post(..)]` and `#[routes]`, on free fns and on
 /// associated fns (`web::to(Pages::settings)`), with generics and where-clauses; doc comments
-/// and other attributes stay on the handler. It needs no user type.
+/// and other attributes stay on the handler, and a parameter keeps its own (`#[cfg(..)]`, lint
+/// levels). It needs no user type.
 ///
 /// ```
 /// use actix_web::{get, web};
@@ -82,9 +83,11 @@ pub fn login_required(args: TokenStream, input: TokenStream) -> TokenStream {
 /// The first parameter is the id: any type implementing `FromStr` and `Display`, accepted only
 /// in its canonical form (`"01"` is not user `1`); an id that does not parse means "no user".
 /// Every further parameter is an actix extractor (`web::Data<_>`, `HttpRequest`, ...). It
-/// returns `Option<User>`, or `Result<Option<User>, E>` with `E: Into<actix_web::Error>`; an
-/// `Err` answers 500 with an opaque body and is logged. The macro implements `UserLoader` for
-/// `User`; the fn stays callable as written.
+/// returns `Option<User>`, or `Result<Option<User>, E>` where `E` is what your database
+/// returns: any `std::error::Error + 'static` (`sqlx::Error`, `rusqlite::Error`, ...), an
+/// `actix_web::Error` or other `ResponseError`, or an `anyhow::Error`. An `Err` answers 500
+/// with an opaque body, keeps the session, and is logged with its sources. The macro implements
+/// `UserLoader` for `User`; the fn stays callable as written.
 ///
 /// ```
 /// use actix_web::web;
@@ -101,6 +104,38 @@ pub fn login_required(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// One loader per user type: a second one for the same type is a compile error. Argument:
 /// `crate = "path"` when login-runtime is renamed in `Cargo.toml`.
+///
+/// A loader runs on the async worker that serves the request, so a blocking database call
+/// (rusqlite, diesel, a synchronous r2d2 pool) would stall every request on that worker. Run it
+/// on actix's blocking thread pool with `web::block`:
+///
+/// ```
+/// use actix_web::web;
+/// use login_runtime::{UserMixin, user_loader};
+///
+/// #[derive(Clone, UserMixin)]
+/// struct User { id: u64 }
+///
+/// /// Your blocking client: an r2d2 pool of rusqlite connections, say.
+/// struct Pool;
+///
+/// impl Pool {
+///     fn find_user(&self, id: u64) -> Result<Option<User>, std::io::Error> {
+///         Ok(Some(User { id })) // `SELECT .. WHERE id = ?1`
+///     }
+/// }
+///
+/// #[user_loader]
+/// async fn load_user(
+///     id: u64,
+///     pool: web::Data<Pool>,
+/// ) -> Result<Option<User>, Box<dyn std::error::Error + Send + Sync>> {
+///     // The first `?` is the thread pool failing, the second the query.
+///     Ok(web::block(move || pool.find_user(id)).await??)
+/// }
+/// ```
+///
+/// An async driver (sqlx, tokio-postgres, deadpool) needs no `web::block`: await it directly.
 ///
 /// `None` is how a loader says "no such user", so the return type is an `Option`:
 ///
@@ -120,7 +155,8 @@ pub fn user_loader(args: TokenStream, input: TokenStream) -> TokenStream {
 /// Marks the async fn that loads a user from the request alone: an API key, a bearer token.
 ///
 /// Every parameter is an actix extractor (`HttpRequest`, `web::Data<_>`, ...); there is no id.
-/// It returns `Option<User>`, or `Result<Option<User>, E>` with `E: Into<actix_web::Error>`.
+/// It returns `Option<User>`, or `Result<Option<User>, E>` with any `E` a `#[user_loader]`
+/// may fail with (a `std::error::Error`, an actix error, an `anyhow::Error`): an opaque 500.
 /// The macro implements `RequestLoader` for `User`; enable it with
 /// `LoginManager::request_loader()`, and a request whose session holds no user asks it. Such a
 /// user is never written to the session. The fn stays callable as written.

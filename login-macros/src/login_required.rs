@@ -4,7 +4,9 @@
 //! The handler's extractors are moved into one `LoginRequired<(A, B, ..), FRESH>` extractor
 //! that checks the login before extracting them. A guard added beside them would not do:
 //! actix polls a handler's extractors together, so a failing `web::Json` could answer 400
-//! before the login check answered 401, and would read an anonymous request's body.
+//! before the login check answered 401, and would read an anonymous request's body. Each
+//! parameter is bound again by its own `let`, which carries its attributes (issue #9: they were
+//! dropped); a `#[cfg(..)]` cannot follow a type into the tuple, so see `generate`.
 //!
 //! Whatever is wrong, the handler is still emitted (rewritten whenever that is sound), so the
 //! routes that register it type-check and the only error is the one that names the mistake.
@@ -12,7 +14,8 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::parse::Parser;
-use syn::{FnArg, Item, ItemFn, Path};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, FnArg, Ident, Item, ItemFn, Meta, PatType, Path, Token, Type};
 
 use crate::errors::Errors;
 use crate::{args, crate_path, suggest, tokens};
@@ -42,7 +45,7 @@ enum Emit {
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = parse_args(args, &mut errors);
-    let mut handler = match parse_item(input) {
+    let handler = match parse_item(input) {
         Ok(handler) => handler,
         Err((input, error)) => {
             errors.push(error);
@@ -50,9 +53,10 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             return quote!(#input #errors);
         }
     };
-    if validate(&handler, &mut errors) == Emit::Rewritten {
-        generate(&mut handler, &args);
-    }
+    let handler = match validate(&handler, &mut errors) {
+        Emit::Rewritten => generate(&handler, &args, &mut errors),
+        Emit::AsWritten => handler.into_token_stream(),
+    };
     let errors = errors.to_compile_errors();
     quote!(#handler #errors)
 }
@@ -182,46 +186,263 @@ fn validate(handler: &ItemFn, errors: &mut Errors) -> Emit {
 }
 
 /// Moves the handler's parameters into one `LoginRequired` guard extractor, unpacked first
-/// thing in its body.
-fn generate(handler: &mut ItemFn, args: &Args) {
+/// thing in its body, each by a `let` that keeps the parameter's own attributes.
+///
+/// A `#[cfg(..)]` on a parameter cannot follow it into the guard's tuple type, so the handler
+/// is emitted once per combination of its parameters' `cfg` conditions, each copy under the
+/// `#[cfg(..)]` of its combination and guarding only the parameters it keeps; the compiler
+/// keeps exactly one.
+fn generate(handler: &ItemFn, args: &Args, errors: &mut Errors) -> TokenStream {
     let krate = crate_path::runtime_path(args.krate.as_ref());
-    let guard = tokens::hygienic("__login_guard");
-    let fresh = args.fresh;
-    let (pats, tys): (Vec<_>, Vec<_>) = handler
+    let params: Vec<Param<'_>> = handler
         .sig
         .inputs
         .iter()
-        .filter_map(|arg| match arg {
-            FnArg::Typed(typed) => Some((&*typed.pat, &*typed.ty)),
+        .enumerate()
+        .filter_map(|(i, arg)| match arg {
+            FnArg::Typed(typed) => Some(Param::new(i, typed)),
             FnArg::Receiver(_) => None,
         })
-        .unzip();
+        .collect();
+    // The distinct conditions, in order of appearance.
+    let mut conditions: Vec<(String, &TokenStream)> = Vec::new();
+    for param in &params {
+        for cfg in &param.cfgs {
+            let key = cfg.to_string();
+            if conditions.iter().all(|(seen, _)| *seen != key) {
+                conditions.push((key, cfg));
+            }
+        }
+    }
+    if conditions.len() > MAX_CFG_CONDITIONS {
+        if let Some(param) = params.iter().find(|param| {
+            param.cfgs.iter().any(|cfg| {
+                let key = cfg.to_string();
+                conditions[MAX_CFG_CONDITIONS..]
+                    .iter()
+                    .any(|(seen, _)| *seen == key)
+            })
+        }) {
+            errors.spanned(
+                param.typed,
+                format!(
+                    "{ATTR} handles at most {MAX_CFG_CONDITIONS} different `#[cfg(..)]` \
+                     conditions on the parameters of one handler (it emits the handler once \
+                     per combination), and `{}` has {}; put the parameters of one feature \
+                     under the same condition, or group them in a tuple parameter",
+                    handler.sig.ident,
+                    conditions.len(),
+                ),
+            );
+        }
+        // Still emit one handler, with every parameter, so the routes type-check.
+        return rewrite(handler, &krate, args.fresh, &params, None);
+    }
+    if conditions.is_empty() {
+        return rewrite(handler, &krate, args.fresh, &params, None);
+    }
+    let variants = (0..1u32 << conditions.len()).map(|mask| {
+        let holds = |cfg: &TokenStream| {
+            let key = cfg.to_string();
+            let i = conditions.iter().position(|(seen, _)| *seen == key);
+            i.is_some_and(|i| mask & (1 << i) != 0)
+        };
+        let kept: Vec<Param<'_>> = params
+            .iter()
+            .filter(|param| param.cfgs.iter().all(holds))
+            .cloned()
+            .collect();
+        let combination = conditions.iter().enumerate().map(|(i, (_, cfg))| {
+            if mask & (1 << i) != 0 {
+                quote!(#cfg)
+            } else {
+                quote!(not(#cfg))
+            }
+        });
+        let cfg: Attribute = syn::parse_quote!(#[cfg(all(#(#combination),*))]);
+        rewrite(handler, &krate, args.fresh, &kept, Some(cfg))
+    });
+    quote!(#(#variants)*)
+}
+
+/// The parameters' `cfg` conditions make 2^n copies of the handler; past this many, an error.
+const MAX_CFG_CONDITIONS: usize = 4;
+
+/// A parameter of the handler, its attributes sorted into `cfg` conditions and the rest.
+#[derive(Clone)]
+struct Param<'a> {
+    typed: &'a PatType,
+    /// Where it was in the signature, for the name of its value in the guard.
+    index: usize,
+    /// Its `#[cfg(..)]` conditions (and those a `#[cfg_attr(..)]` adds): kept only if all hold.
+    cfgs: Vec<TokenStream>,
+    /// Its other attributes (lint levels), for the `let` that binds it.
+    attrs: Vec<Attribute>,
+}
+
+impl<'a> Param<'a> {
+    fn new(index: usize, typed: &'a PatType) -> Self {
+        let mut cfgs = Vec::new();
+        let mut attrs = Vec::new();
+        for attr in &typed.attrs {
+            if attr.path().is_ident("cfg") {
+                if let Meta::List(list) = &attr.meta {
+                    cfgs.push(list.tokens.clone());
+                    continue;
+                }
+            } else if attr.path().is_ident("cfg_attr")
+                && let Some((condition, cfg, rest)) = split_cfg_attr(attr)
+            {
+                // `#[cfg_attr(a, cfg(b), allow(..))]`: kept when `a` implies `b`; the rest
+                // stays a `cfg_attr` on the `let`.
+                if let Some(cfg) = cfg {
+                    cfgs.push(quote!(any(not(#condition), all(#cfg))));
+                }
+                if !rest.is_empty() {
+                    attrs.push(syn::parse_quote!(#[cfg_attr(#condition, #(#rest),*)]));
+                }
+                continue;
+            }
+            attrs.push(attr.clone());
+        }
+        Self {
+            typed,
+            index,
+            cfgs,
+            attrs,
+        }
+    }
+}
+
+/// `cfg_attr(condition, attrs..)` split into its condition, the conditions of any `cfg(..)`
+/// among its attributes (joined with `all`), and the other attributes.
+fn split_cfg_attr(attr: &Attribute) -> Option<(Meta, Option<TokenStream>, Vec<Meta>)> {
+    let metas = attr
+        .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        .ok()?;
+    let mut metas = metas.into_iter();
+    let condition = metas.next()?;
+    let (cfgs, rest): (Vec<Meta>, Vec<Meta>) = metas.partition(|meta| meta.path().is_ident("cfg"));
+    let cfgs: Vec<TokenStream> = cfgs
+        .into_iter()
+        .filter_map(|meta| match meta {
+            Meta::List(list) => Some(list.tokens),
+            _ => None,
+        })
+        .collect();
+    let cfg = (!cfgs.is_empty()).then(|| quote!(#(#cfgs),*));
+    Some((condition, cfg, rest))
+}
+
+/// The handler with `params` moved into the guard (under `cfg`, when it is one of several
+/// copies).
+fn rewrite(
+    handler: &ItemFn,
+    krate: &TokenStream,
+    fresh: bool,
+    params: &[Param<'_>],
+    cfg: Option<Attribute>,
+) -> TokenStream {
+    let mut handler = handler.clone();
+    let guard = tokens::hygienic("__login_guard");
+    let values: Vec<Ident> = params
+        .iter()
+        .map(|param| tokens::hygienic(&format!("__login_arg{}", param.index)))
+        .collect();
+    let tys: Vec<&Type> = params.iter().map(|param| &*param.typed.ty).collect();
     // Past the limit (already reported), nest the extractors in tuples of at most 16, so the
     // handler still registers and the limit is the only error.
-    let (pats, tys) = if tys.len() > MAX_EXTRACTORS {
-        let pats = pats
+    let (values_pat, tys) = if tys.len() > MAX_EXTRACTORS {
+        let values_pat = values
             .chunks(MAX_EXTRACTORS)
-            .map(|chunk| quote!((#(#chunk,)*)));
+            .map(|chunk| quote!((#(#chunk,)*)))
+            .collect::<Vec<_>>();
         let tys = tys
             .chunks(MAX_EXTRACTORS)
-            .map(|chunk| quote!((#(#chunk,)*)));
-        (pats.collect(), tys.collect())
+            .map(|chunk| quote!((#(#chunk,)*)))
+            .collect::<Vec<_>>();
+        (values_pat, tys)
     } else {
-        let pats = pats.iter().map(ToTokens::to_token_stream);
-        let tys = tys.iter().map(ToTokens::to_token_stream);
-        (pats.collect::<Vec<_>>(), tys.collect::<Vec<_>>())
+        let values_pat = values.iter().map(ToTokens::to_token_stream).collect();
+        let tys = tys.iter().map(ToTokens::to_token_stream).collect();
+        (values_pat, tys)
     };
     let guard_param: FnArg = syn::parse_quote! {
         #guard: #krate::__private::LoginRequired<(#(#tys,)*), #fresh>
     };
-    let unpack: syn::Stmt = syn::parse_quote! {
-        let (#(#pats,)*) = #krate::__private::LoginRequired::into_inner(#guard);
-    };
+    let mut unpack: Vec<syn::Stmt> = vec![syn::parse_quote! {
+        let (#(#values_pat,)*) = #krate::__private::LoginRequired::into_inner(#guard);
+    }];
+    for (param, value) in params.iter().zip(&values) {
+        let attrs = &param.attrs;
+        let pat = &param.typed.pat;
+        unpack.push(syn::parse_quote! {
+            #(#attrs)*
+            let #pat = #value;
+        });
+    }
     handler.sig.inputs = std::iter::once(guard_param).collect();
     // A sync handler was reported; emitting it async lets its routes type-check meanwhile.
     handler
         .sig
         .asyncness
         .get_or_insert_with(|| syn::Token![async](handler.sig.fn_token.span));
-    handler.block.stmts.insert(0, unpack);
+    handler.block.stmts.splice(0..0, unpack);
+    if let Some(cfg) = cfg {
+        handler.attrs.insert(0, cfg);
+    }
+    handler.into_token_stream()
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn expand(input: proc_macro2::TokenStream) -> String {
+        super::expand(quote!(), input).to_string()
+    }
+
+    #[test]
+    fn one_handler_per_combination_of_parameter_cfgs() {
+        let out = expand(quote! {
+            async fn page(#[cfg(feature = "a")] a: A, #[cfg(feature = "a")] a2: A2, #[cfg(b)] b: B, c: C) {}
+        });
+        // Two distinct conditions: four copies, each under the `cfg` of its combination.
+        assert_eq!(out.matches("async fn page").count(), 4, "{out}");
+        assert!(
+            out.contains("cfg (all (feature = \"a\" , not (b)))"),
+            "{out}"
+        );
+        assert!(
+            out.contains("cfg (all (not (feature = \"a\") , not (b)))"),
+            "{out}"
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn lint_attributes_move_to_the_binding() {
+        let out = expand(quote! {
+            async fn page(#[allow(unused_variables)] a: A, #[cfg_attr(test, allow(dead_code), cfg(x))] b: B) {}
+        });
+        assert_eq!(out.matches("async fn page").count(), 2, "{out}");
+        assert!(
+            out.contains("# [allow (unused_variables)] let a ="),
+            "{out}"
+        );
+        assert!(
+            out.contains("# [cfg_attr (test , allow (dead_code))] let b ="),
+            "{out}"
+        );
+        assert!(out.contains("any (not (test) , all (x))"), "{out}");
+    }
+
+    #[test]
+    fn too_many_cfg_conditions_is_one_error() {
+        let out = expand(quote! {
+            async fn page(#[cfg(a)] a: A, #[cfg(b)] b: B, #[cfg(c)] c: C, #[cfg(d)] d: D, #[cfg(e)] e: E) {}
+        });
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert_eq!(out.matches("async fn page").count(), 1, "{out}");
+    }
 }

@@ -30,7 +30,9 @@ fn validate(loader: &Loader<'_>, errors: &mut Errors) {
     const INTEGERS: &[&str] = &[
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
     ];
-    for ty in &loader.params {
+    let mut extractors = Vec::new();
+    for &param in &loader.params {
+        let ty = &*param.ty;
         if let Type::Path(path) = ty
             && INTEGERS.iter().any(|int| path.path.is_ident(int))
         {
@@ -39,8 +41,11 @@ fn validate(loader: &Loader<'_>, errors: &mut Errors) {
                 "a request loader takes no id: it runs when the session has no user; take \
                  `req: HttpRequest` and read the credentials from it (a header, the query)",
             );
+        } else {
+            extractors.push(param);
         }
     }
+    loader::validate_extractors(&KIND, &extractors, errors);
 }
 
 /// `load_from_request`, which extracts every parameter and calls the fn.

@@ -4,12 +4,13 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::Type;
 
 use crate::errors::Errors;
 use crate::loader::{self, Kind, Loader, Output};
 use crate::tokens;
 
-const KIND: Kind = Kind {
+pub(crate) const KIND: Kind = Kind {
     attr: "`#[user_loader]`",
     noun: "a user loader",
     trait_name: "UserLoader",
@@ -25,7 +26,26 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// The id is the first parameter; the rest are extractors.
 fn validate(loader: &Loader<'_>, errors: &mut Errors) {
-    if loader.params.is_empty() && !loader.in_impl {
+    if let Some((id, extractors)) = loader.params.split_first() {
+        let (second_ids, extractors): (Vec<_>, Vec<_>) = extractors
+            .iter()
+            .copied()
+            .partition(|param| looks_like_id(&param.ty, &id.ty));
+        for param in second_ids {
+            errors.spanned(
+                param,
+                format!(
+                    "a user loader takes exactly one id, its first parameter `{}`, and `{}` \
+                     would be a second; the parameters after the id are actix extractors, like \
+                     `web::Data<T>`: remove it, or combine both in one id type that implements \
+                     `FromStr` and `Display`",
+                    loader::param_to_string(id),
+                    loader::param_to_string(param),
+                ),
+            );
+        }
+        loader::validate_extractors(&KIND, &extractors, errors);
+    } else if !loader.in_impl {
         let sig = &loader.func.sig;
         let user = loader
             .user_guess
@@ -41,9 +61,28 @@ fn validate(loader: &Loader<'_>, errors: &mut Errors) {
     }
 }
 
+/// Whether a parameter after the id reads as a second id rather than an extractor: the id's own
+/// type, an integer, `String` or `&str` (none of them is an extractor).
+fn looks_like_id(ty: &Type, id: &Type) -> bool {
+    const IDS: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "String", "str", "Uuid",
+    ];
+    let ty = match ty {
+        Type::Reference(reference) => &*reference.elem,
+        ty => ty,
+    };
+    let named_id = matches!(ty, Type::Path(path) if path.qself.is_none()
+    && path.path.segments.last().is_some_and(|last| {
+        IDS.iter().any(|id| last.ident == id) && last.arguments.is_none()
+    }));
+    named_id || tokens::tokens_to_string(ty) == tokens::tokens_to_string(id)
+}
+
 /// `load_user`, which parses the id and calls the fn; `None` without an id parameter.
 fn generate(loader: &Loader<'_>, output: &Output<'_>, krate: &TokenStream) -> Option<TokenStream> {
-    let (id_ty, extractors) = loader.params.split_first()?;
+    let (id, extractors) = loader.params.split_first()?;
+    let id_ty = &id.ty;
     let name = &loader.func.sig.ident;
     let req = tokens::hygienic("__login_req");
     let id = tokens::hygienic("__login_id");
@@ -82,5 +121,22 @@ fn stub(krate: &TokenStream) -> TokenStream {
         ) -> #future {
             #body
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::looks_like_id;
+
+    #[test]
+    fn a_second_id_is_told_from_an_extractor() {
+        let id: syn::Type = parse_quote!(UserId);
+        assert!(looks_like_id(&parse_quote!(u64), &id));
+        assert!(looks_like_id(&parse_quote!(&str), &id));
+        assert!(looks_like_id(&parse_quote!(UserId), &id));
+        assert!(!looks_like_id(&parse_quote!(web::Data<Db>), &id));
+        assert!(!looks_like_id(&parse_quote!(HttpRequest), &id));
     }
 }

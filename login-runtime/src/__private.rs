@@ -1,7 +1,7 @@
 //! What macro expansions need. Not public API: it changes without notice.
 
 pub use crate::extract::LoginRequired;
-pub use crate::loader::parse_canonical_id;
+pub use crate::loader::{UserId, parse_canonical_id};
 pub use actix_web;
 
 // Compile-time checks. The macros call each fn with the user's type as the turbofish
@@ -17,7 +17,8 @@ use std::fmt::Display;
     message = "`{Self}` is not an actix-web extractor",
     label = "a user loader's parameters after the id are resolved from the request",
     note = "to reach shared state, register it with `App::app_data(web::Data::new(..))` and take `web::Data<{Self}>`",
-    note = "other extractors work too: `HttpRequest`, `web::Header<_>`, or your own `FromRequest` type"
+    note = "other extractors work too: `HttpRequest`, `web::Header<_>`, or your own `FromRequest` type",
+    note = "a user loader takes exactly one id, its first parameter"
 )]
 pub trait UserLoaderParam: FromRequest {}
 impl<T: FromRequest> UserLoaderParam for T {}
@@ -54,32 +55,148 @@ pub fn request_loader_param<T: RequestLoaderParam + 'static>(req: &HttpRequest) 
     label = "the id parameter must implement `FromStr` and `Display`",
     note = "use `String` or an integer type, or implement both for `{Self}`: the session stores `Display` output and the loader parses it back with `FromStr`"
 )]
-pub trait IdParam: crate::UserId {}
+pub trait IdParam: UserId {}
 // One error naming this trait, rather than one per missing supertrait of `UserId`.
 #[diagnostic::do_not_recommend]
-impl<T: crate::UserId> IdParam for T {}
+impl<T: UserId> IdParam for T {}
 
 /// Parses the session's id for a `#[user_loader]`; see [`parse_canonical_id`].
 pub fn parse_id<T: IdParam>(raw: &str) -> Option<T> {
     parse_canonical_id(raw)
 }
 
-/// The `E` of a loader returning `Result<Option<User>, E>`.
-#[diagnostic::on_unimplemented(
-    message = "a loader's error type must convert into `actix_web::Error`, and `{Self}` does not",
-    label = "`{Self}` does not implement `Into<actix_web::Error>`",
-    note = "implement `actix_web::ResponseError` for `{Self}`, or return `Result<Option<User>, actix_web::Error>` and convert with `.map_err(actix_web::error::ErrorInternalServerError)`; the response body stays opaque either way"
-)]
-pub trait LoaderError: Into<actix_web::Error> {}
-// The bound reported must be this trait's, not `actix_web::Error: From<E>` deep inside.
-#[diagnostic::do_not_recommend]
-impl<E: Into<actix_web::Error>> LoaderError for E {}
+/// The `E` of a loader returning `Result<Option<User>, E>`, turned into the `actix_web::Error`
+/// that `LoginError::loader_failed` logs and answers with an opaque 500.
+///
+/// `E` may be any of: a type that converts into `actix_web::Error` (`actix_web::Error` itself,
+/// a `ResponseError`), a `std::error::Error + 'static` (what database crates return), or a
+/// report that converts into `Box<dyn Error + Send + Sync>` (`anyhow::Error`, `String`). One
+/// trait cannot have a blanket impl for each: they overlap (`io::Error` is a `ResponseError`
+/// and a std error), and coherence refuses overlapping blanket impls. So the expansion, which
+/// knows `E`, calls `(&&&Kind::of(&e)).loader_error::<E>()` with all four traits below in
+/// scope: method resolution takes the first receiver, from `&&&Kind<E>` down to `Kind<E>`,
+/// whose impl applies. That order is the order of preference: an actix error stays
+/// what it was; a std error keeps its `source()` chain for the log. `Kind<E>` itself always
+/// matches, and its method's bound is the compile error for an `E` that is none of these.
+pub mod loader_error {
+    use std::error::Error as StdError;
+    use std::fmt;
+    use std::marker::PhantomData;
 
-/// Converts what a loader returning `Result<Option<User>, E>` returned.
-pub fn loader_result<U, E: LoaderError>(
-    result: Result<Option<U>, E>,
-) -> Result<Option<U>, actix_web::Error> {
-    result.map_err(Into::into)
+    use actix_web::{HttpResponse, ResponseError};
+
+    /// The loader's `E`, as a type to dispatch on.
+    pub struct Kind<E>(PhantomData<fn(E)>);
+
+    impl<E> Kind<E> {
+        /// The kind of `error`'s type.
+        pub fn of(_: &E) -> Self {
+            Self(PhantomData)
+        }
+    }
+
+    /// The conversion, chosen by type: a plain fn the expansion then calls with the error.
+    ///
+    /// Each method takes `E` again as its type argument, which the expansion writes as the
+    /// user's own `E` tokens, so that the last one's bound is reported there.
+    type Convert<E> = fn(E) -> actix_web::Error;
+
+    /// First choice: `E` converts into `actix_web::Error` and is kept as it is.
+    pub trait ViaActixError {
+        /// How to convert the loader's error.
+        fn loader_error<E: Into<actix_web::Error>>(&self) -> Convert<E>;
+    }
+    impl<E: Into<actix_web::Error>> ViaActixError for &&&Kind<E> {
+        fn loader_error<T: Into<actix_web::Error>>(&self) -> Convert<T> {
+            Into::into
+        }
+    }
+
+    /// Second: any `std::error::Error + 'static`, logged with its sources.
+    pub trait ViaStdError {
+        /// How to convert the loader's error.
+        fn loader_error<E: StdError + 'static>(&self) -> Convert<E>;
+    }
+    impl<E: StdError + 'static> ViaStdError for &&Kind<E> {
+        fn loader_error<T: StdError + 'static>(&self) -> Convert<T> {
+            |error| LoaderFailure(Box::new(error)).into()
+        }
+    }
+
+    /// Third: an error report that is not itself a `std::error::Error` (`anyhow::Error`,
+    /// `Box<dyn Error + Send + Sync>`, `String`).
+    pub trait ViaBoxedError {
+        /// How to convert the loader's error.
+        fn loader_error<E: Into<Box<dyn StdError + Send + Sync>>>(&self) -> Convert<E>;
+    }
+    impl<E: Into<Box<dyn StdError + Send + Sync>>> ViaBoxedError for &Kind<E> {
+        fn loader_error<T: Into<Box<dyn StdError + Send + Sync>>>(&self) -> Convert<T> {
+            |error| LoaderFailure(error.into()).into()
+        }
+    }
+
+    /// Last: any other `E`, which the bound of its method reports.
+    pub trait NotAnError {
+        /// Reports that the loader's error type is none of the above.
+        fn loader_error<E: LoaderError>(&self) -> Convert<E>;
+    }
+    impl<E> NotAnError for Kind<E> {
+        fn loader_error<T: LoaderError>(&self) -> Convert<T> {
+            T::into_actix_error
+        }
+    }
+
+    /// What a loader's error type must be; only named by the error for one that is not.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a loader's error type",
+        label = "`{Self}` is not an error type",
+        note = "a loader may fail with any `std::error::Error + 'static` (such as `sqlx::Error` or `rusqlite::Error`), a type that converts into `actix_web::Error` (a `ResponseError`), or an `anyhow::Error`; the error is logged and the response is an opaque 500",
+        note = "implement `std::error::Error` for `{Self}` (with `thiserror`, or by hand: it needs `Debug` and `Display`)"
+    )]
+    pub trait LoaderError {
+        /// Converts the error.
+        fn into_actix_error(self) -> actix_web::Error;
+    }
+
+    /// Implemented for no real type, so that the error for a missing impl does not suggest
+    /// adding one to the trait itself.
+    pub enum Unimplemented {}
+    #[diagnostic::do_not_recommend]
+    impl LoaderError for Unimplemented {
+        fn into_actix_error(self) -> actix_web::Error {
+            match self {}
+        }
+    }
+
+    /// A loader's `std::error::Error`; its `Display`, which the log line shows, follows the
+    /// `source()` chain (`connection failed: timed out`).
+    struct LoaderFailure(Box<dyn StdError + 'static>);
+
+    impl fmt::Debug for LoaderFailure {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt::Debug::fmt(&self.0, f)
+        }
+    }
+
+    impl fmt::Display for LoaderFailure {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{}", self.0)?;
+            let mut source = self.0.source();
+            while let Some(cause) = source {
+                write!(f, ": {cause}")?;
+                source = cause.source();
+            }
+            Ok(())
+        }
+    }
+
+    /// The response is `LoginError`'s opaque 500; this one is never sent, and says nothing
+    /// either.
+    impl ResponseError for LoaderFailure {
+        fn error_response(&self) -> HttpResponse {
+            HttpResponse::InternalServerError().finish()
+        }
+    }
 }
 
 /// The field `#[derive(UserMixin)]` takes the id from.

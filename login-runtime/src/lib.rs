@@ -70,7 +70,9 @@
 //!
 //! The rest of the tutorial follows below.
 #![doc = include_str!("tutorial.md")]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+// docs.rs (`[package.metadata.docs.rs]`): label feature-gated items with their feature.
+// `doc_auto_cfg` was folded into `doc_cfg`, which now does it by itself.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The README's quickstart is compiled as a doctest, so it cannot rot.
 #[cfg(doctest)]
@@ -97,6 +99,8 @@ mod middleware;
 mod next;
 mod protection;
 mod random;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod remember;
 mod request_state;
 mod require;
@@ -117,8 +121,12 @@ pub use crate::csrf::{CsrfError, csrf_token, verify_csrf};
 pub use crate::error::LoginError;
 pub use crate::events::LoginEvent;
 pub use crate::extract::{Authenticated, CurrentUser};
+// Not API (the macros name `__private::LoginRequired`): this path is the one rustc prints when
+// a guarded handler's extractor is missing something, instead of the `__private` one.
+#[doc(hidden)]
+pub use crate::extract::LoginRequired;
 pub use crate::flash::{Flash, flash, get_flashed_messages};
-pub use crate::loader::{LoaderOutput, RequestLoader, UserId, UserLoader};
+pub use crate::loader::{RequestLoader, UserLoader};
 pub use crate::login::{
     LoginOptions, LoginOutcome, confirm_login, login_fresh, login_remembered, login_user,
     login_user_with, logout_everywhere, logout_user, take_next, update_session_auth_hash,

@@ -11,10 +11,12 @@ use crate::UserMixin;
 /// Loads a user of this type from the id stored in the session.
 ///
 /// Implemented by [`#[user_loader]`](crate::user_loader); one loader per user type.
+// Also what `login_user(&req, &name)` with a `String` reports, so the note names the user type
+// in general rather than telling `{Self}` to derive anything.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no user loader",
     label = "no `#[user_loader]` returns `{Self}`",
-    note = "mark one `async fn load_user(id: u64, ..) -> Option<{Self}>` with `#[login_runtime::user_loader]`, beside `#[derive(login_runtime::UserMixin)]` on `{Self}`"
+    note = "`login_user`, `LoginManager<U>`, `CurrentUser<U>` and `Authenticated<U>` take your user type: the struct with `#[derive(login_runtime::UserMixin)]` that an `async fn load_user(id: u64, ..) -> Option<User>` marked `#[login_runtime::user_loader]` returns"
 )]
 pub trait UserLoader: UserMixin + Sized {
     /// Loads the user whose [`get_id`](UserMixin::get_id) is `id`.
@@ -46,6 +48,8 @@ pub trait RequestLoader: UserMixin + Sized {
 }
 
 /// A type a loader can take its id as: parsed with `FromStr`, checked with `Display`.
+///
+/// Not public API: only the `#[user_loader]` expansion names it, through `__private`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a user id",
     label = "the id parameter must implement `FromStr` and `Display`",
@@ -95,32 +99,6 @@ impl std::fmt::Write for CanonicalCheck<'_> {
             _ => self.ok = false,
         }
         Ok(())
-    }
-}
-
-/// What a loader fn may return: `Option<U>` or `Result<Option<U>, E>`.
-#[diagnostic::on_unimplemented(
-    message = "a user loader must return `Option<User>` or `Result<Option<User>, E>`",
-    label = "`{Self}` is not a loader result"
-)]
-pub trait LoaderOutput {
-    /// The user type loaded.
-    type User;
-    /// Normalises the result.
-    fn into_result(self) -> Result<Option<Self::User>, actix_web::Error>;
-}
-
-impl<U> LoaderOutput for Option<U> {
-    type User = U;
-    fn into_result(self) -> Result<Option<U>, actix_web::Error> {
-        Ok(self)
-    }
-}
-
-impl<U, E: Into<actix_web::Error>> LoaderOutput for Result<Option<U>, E> {
-    type User = U;
-    fn into_result(self) -> Result<Option<U>, actix_web::Error> {
-        self.map_err(Into::into)
     }
 }
 

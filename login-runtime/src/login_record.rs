@@ -83,7 +83,8 @@ pub struct LoginRef<'a> {
     pub user_id: &'a str,
     /// The login's random id.
     pub login_id: &'a str,
-    /// When the user authenticated ([`auth_clock`]: Unix microseconds, unique in the process).
+    /// When the user authenticated: Unix microseconds, from a clock that never gives the same
+    /// value twice in one process.
     pub issued_at: u64,
 }
 

@@ -9,6 +9,7 @@ mod bad_input;
 mod csrf;
 mod events;
 mod guards;
+mod loader_errors;
 mod login_state;
 mod misconfig;
 mod mixins;

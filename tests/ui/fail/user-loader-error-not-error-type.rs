@@ -1,3 +1,4 @@
+// `DbError` is neither a `std::error::Error` nor an actix error: the error names what it may be.
 use actix_web::App;
 use login_runtime::{LoginManager, UserMixin, user_loader};
 

@@ -1,3 +1,4 @@
+// `KeyStoreDown` is neither a `std::error::Error` nor an actix error.
 use actix_web::{App, HttpRequest};
 use login_runtime::{LoginManager, UserMixin, request_loader, user_loader};
 

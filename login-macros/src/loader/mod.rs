@@ -4,7 +4,8 @@
 //!
 //! The stages: parse the arguments → parse the fn → lift it into a [`Loader`] → validate →
 //! generate `impl Trait for User`, whose loading method extracts the parameters, calls the fn
-//! and converts what it returns. The fn itself is emitted unchanged.
+//! and converts what it returns. The fn itself is emitted unchanged. The validate stage is in
+//! `validate.rs`; the pieces of the loading method are in `body.rs`.
 //!
 //! A mistake the macro sees is reported beside the fn as written plus a stub impl of the trait,
 //! so `LoginManager::<User>` elsewhere does not pile up "no user loader" errors. A mistake only
@@ -16,10 +17,17 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::Parser;
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, Ident, ItemFn, Path, PathArguments, ReturnType, Type};
+use syn::{FnArg, GenericArgument, ItemFn, PatType, Path, PathArguments, ReturnType, Type};
 
 use crate::errors::Errors;
 use crate::{args, crate_path, suggest, tokens};
+
+mod body;
+mod validate;
+
+pub(crate) use body::{convert_output, extract_params, future_type, stub_body};
+use validate::{owned_user, validate};
+pub(crate) use validate::{param_to_string, validate_extractors};
 
 /// One loader macro: how it is named in messages, and the stages that differ between the two.
 pub(crate) struct Kind {
@@ -43,8 +51,8 @@ pub(crate) struct Kind {
 /// The loader fn as the generated impl needs it.
 pub(crate) struct Loader<'a> {
     pub(crate) func: &'a ItemFn,
-    /// The parameters' types, in order.
-    pub(crate) params: Vec<&'a Type>,
+    /// The typed parameters (all but `self`), in order.
+    pub(crate) params: Vec<&'a PatType>,
     /// What it returns when that is `Option<U>` or `Result<Option<U>, E>`; otherwise the user
     /// type it seems to mean, if any, for the message.
     output: Result<Output<'a>, Option<&'a Type>>,
@@ -82,9 +90,55 @@ pub(crate) fn expand(kind: &Kind, args: TokenStream, input: TokenStream) -> Toke
     let loader = parse(&func);
     validate(kind, &loader, &mut errors);
     let generated = generate(kind, &loader, &krate, errors.is_empty());
+    let borrowed_user = matches!(&loader.output,
+        Ok(output) if matches!(output.user, Type::Reference(r) if r.lifetime.is_none()));
     errors.append(arg_errors);
     let errors = errors.to_compile_errors();
+    if borrowed_user {
+        // `Option<&User>`, already reported: rustc would add "missing lifetime specifier" on
+        // the fn as written, so it is emitted returning `Option<&'static User>`.
+        let mut func = func.clone();
+        static_user_ref(&mut func.sig.output);
+        return quote!(#func #generated #errors);
+    }
     quote!(#func #generated #errors)
+}
+
+/// Gives the user reference in `Option<&User>` / `Result<Option<&User>, E>` the lifetime
+/// `'static`.
+fn static_user_ref(output: &mut ReturnType) {
+    fn type_args(ty: &mut Type) -> Vec<&mut Type> {
+        let Type::Path(path) = ty else {
+            return Vec::new();
+        };
+        let Some(segment) = path.path.segments.last_mut() else {
+            return Vec::new();
+        };
+        let PathArguments::AngleBracketed(args) = &mut segment.arguments else {
+            return Vec::new();
+        };
+        args.args
+            .iter_mut()
+            .filter_map(|arg| match arg {
+                GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+            .collect()
+    }
+    let ReturnType::Type(_, ty) = output else {
+        return;
+    };
+    let is_result = matches!(last_segment(ty), Some((name, _)) if name == "Result");
+    // `Option`'s argument, or `Result`'s first argument's.
+    let first = type_args(ty).into_iter().next();
+    let user = if is_result {
+        first.and_then(|ok| type_args(ok).into_iter().next())
+    } else {
+        first
+    };
+    if let Some(Type::Reference(reference)) = user {
+        reference.lifetime = Some(syn::Lifetime::new("'static", reference.and_token.span));
+    }
 }
 
 /// Parses `crate = "path"`, the only argument a loader takes.
@@ -136,14 +190,15 @@ fn parse(func: &ItemFn) -> Loader<'_> {
     for arg in &sig.inputs {
         match arg {
             FnArg::Receiver(_) => in_impl = true,
-            FnArg::Typed(arg) => params.push(&*arg.ty),
+            FnArg::Typed(arg) => params.push(arg),
         }
     }
     let output = classify(&sig.output);
     let user_guess = match &output {
-        Ok(output) => Some(output.user),
-        Err(guess) => guess.filter(|ty| can_stub(ty)),
-    };
+        Ok(output) => Some(owned_user(output.user)),
+        Err(guess) => *guess,
+    }
+    .filter(|ty| can_stub(ty));
     Loader {
         func,
         params,
@@ -184,13 +239,16 @@ fn classify(output: &ReturnType) -> Result<Output<'_>, Option<&Type>> {
 /// Whether a stub `impl Trait for ty` would compile: a local-looking named type, not a std one
 /// (which would add an orphan-rule error to the real one).
 fn can_stub(ty: &Type) -> bool {
-    const STD: &[&str] = &[
-        "String", "Vec", "Box", "Rc", "Arc", "Cow", "HashMap", "BTreeMap", "Self",
-    ];
     last_segment(ty).is_some_and(|(name, _)| {
         name.starts_with(|c: char| c.is_ascii_uppercase()) && !STD.contains(&name.as_str())
     })
 }
+
+/// Std types that are never a user type, and pointers to one; what `can_stub` refuses.
+const STD: &[&str] = &[
+    "String", "Vec", "Box", "Rc", "Arc", "Cow", "HashMap", "BTreeMap", "HashSet", "BTreeSet",
+    "Option", "Result", "Self",
+];
 
 /// The last path segment's name and type arguments.
 fn last_segment(ty: &Type) -> Option<(String, Vec<&Type>)> {
@@ -210,80 +268,6 @@ fn last_segment(ty: &Type) -> Option<(String, Vec<&Type>)> {
         _ => Vec::new(),
     };
     Some((segment.ident.to_string(), args))
-}
-
-/// Checks the fn's shape, then what `kind` asks of its parameters.
-fn validate(kind: &Kind, loader: &Loader<'_>, errors: &mut Errors) {
-    let sig = &loader.func.sig;
-    let name = &sig.ident;
-    if sig.asyncness.is_none() {
-        errors.spanned(
-            sig.fn_token,
-            format!(
-                "{} must be an `async fn`; write `async fn {name}`",
-                kind.noun
-            ),
-        );
-    }
-    if !sig.generics.params.is_empty() {
-        errors.spanned(
-            &sig.generics,
-            format!(
-                "{} cannot be generic: it is called for one user type; name the concrete types",
-                kind.noun
-            ),
-        );
-    }
-    for arg in &sig.inputs {
-        if let FnArg::Receiver(receiver) = arg {
-            errors.spanned(
-                receiver,
-                format!(
-                    "{} cannot take `{}`: the login manager calls it without a \
-                     receiver; make `{name}` a free `async fn` and take shared state as \
-                     `web::Data<T>`",
-                    kind.noun,
-                    tokens::tokens_to_string(receiver),
-                ),
-            );
-        }
-    }
-    if let Err(guess) = loader.output {
-        report_output(kind, sig, guess, errors);
-    }
-    (kind.validate)(loader, errors);
-}
-
-fn report_output(kind: &Kind, sig: &syn::Signature, guess: Option<&Type>, errors: &mut Errors) {
-    let user = guess.map_or_else(|| "User".to_owned(), tokens::tokens_to_string);
-    let expected = "`Option<User>` or `Result<Option<User>, E>`";
-    match &sig.output {
-        ReturnType::Default => errors.push(syn::Error::new(
-            sig.paren_token.span.close(),
-            format!(
-                "{} returns {expected}; add `-> Option<User>` after the parameters",
-                kind.noun
-            ),
-        )),
-        ReturnType::Type(_, ty) => {
-            let instead = match last_segment(ty) {
-                Some((name, args)) if name == "Result" && !args.is_empty() => {
-                    let error = args.get(1).map_or_else(String::new, |error| {
-                        format!(", {}", tokens::tokens_to_string(error))
-                    });
-                    format!("Result<Option<{user}>{error}>")
-                }
-                _ => format!("Option<{user}>"),
-            };
-            errors.spanned(
-                ty,
-                format!(
-                    "{} returns {expected}, where `None` means no such user; write `-> {instead}`",
-                    kind.noun
-                ),
-            );
-        }
-    }
 }
 
 /// The impl that calls the fn when it is valid; else, beside the error, a stub impl for the
@@ -339,71 +323,21 @@ fn place(loader: &Loader<'_>, generated: TokenStream) -> TokenStream {
     }
 }
 
-// Pieces of the loading methods, for the two macros' `generate` and `stub`.
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
 
-/// The statements that extract `params` from `req`, and the names they bind.
-///
-/// Each goes through `__private::<extract_fn>::<T>`, whose bound is the check: a type that is
-/// not an extractor is reported on that type, with the loader's own message, and nothing else
-/// fails with it.
-pub(crate) fn extract_params(
-    kind: &Kind,
-    krate: &TokenStream,
-    req: &Ident,
-    params: &[&Type],
-) -> (TokenStream, Vec<Ident>) {
-    let extract_fn = Ident::new(kind.extract_fn, Span::call_site());
-    let values: Vec<Ident> = (0..params.len())
-        .map(|i| tokens::hygienic(&format!("__login_arg{i}")))
-        .collect();
-    let statements = params.iter().zip(&values).map(|(ty, value)| {
-        quote! {
-            let #value = match #krate::__private::#extract_fn::<#ty>(&#req).await {
-                ::core::result::Result::Ok(value) => value,
-                ::core::result::Result::Err(error) => {
-                    return ::core::result::Result::Err(error);
-                }
-            };
-        }
-    });
-    (quote!(#(#statements)*), values)
-}
+    use super::*;
 
-/// Awaits `call` and turns what the loader returned into `Result<Option<U>, actix_web::Error>`.
-pub(crate) fn convert_output(
-    krate: &TokenStream,
-    output: &Output<'_>,
-    call: TokenStream,
-) -> TokenStream {
-    match output.error {
-        LoaderError::None => quote!(::core::result::Result::Ok(#call)),
-        // The error type is the turbofish argument, so an `E` that does not convert into
-        // `actix_web::Error` is reported on the user's `E`.
-        LoaderError::Named(error) => {
-            quote!(#krate::__private::loader_result::<_, #error>(#call))
-        }
-        LoaderError::Alias(ty) => {
-            let infer = quote_spanned!(ty.span()=> _);
-            quote!(#krate::__private::loader_result::<_, #infer>(#call))
-        }
-    }
-}
-
-/// The return type of the trait's loading method.
-pub(crate) fn future_type(krate: &TokenStream) -> TokenStream {
-    quote! {
-        impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::core::option::Option<Self>,
-                #krate::__private::actix_web::Error,
-            >,
-        > + 'static
-    }
-}
-
-/// The body of a stub loading method: compiled only beside an error, so it is never run.
-pub(crate) fn stub_body() -> TokenStream {
-    quote! {
-        ::core::future::ready(::core::result::Result::Ok(::core::option::Option::None))
+    #[test]
+    fn an_elided_user_reference_becomes_static() {
+        let mut output: ReturnType = parse_quote!(-> Result<Option<&User>, E>);
+        static_user_ref(&mut output);
+        let expected: ReturnType = parse_quote!(-> Result<Option<&'static User>, E>);
+        assert_eq!(output, expected);
+        let mut output: ReturnType = parse_quote!(-> Option<&User>);
+        static_user_ref(&mut output);
+        let expected: ReturnType = parse_quote!(-> Option<&'static User>);
+        assert_eq!(output, expected);
     }
 }
