@@ -194,7 +194,7 @@ impl ResponseError for CsrfError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::Forbidden()
+        HttpResponse::build(self.status_code())
             .insert_header((
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; charset=utf-8"),

@@ -249,4 +249,52 @@ mod tests {
         );
         assert!(!at(0, 0).expired(now, None, None), "no timeouts, no expiry");
     }
+
+    #[test]
+    fn timeout_boundaries_have_two_sides() {
+        let minute = Some(Duration::from_secs(60));
+        let now = 1_000_000;
+        assert!(
+            !at(now - 60, now).expired(now, None, minute),
+            "exactly the limit: kept"
+        );
+        assert!(
+            at(now - 61, now).expired(now, None, minute),
+            "a second past it: expired"
+        );
+        assert!(
+            !at(now - 60, now - 60).expired(now, minute, None),
+            "idle: exactly the limit"
+        );
+        assert!(
+            at(now - 61, now - 61).expired(now, minute, None),
+            "idle: a second past it"
+        );
+        let skew = MAX_SKEW_SECS;
+        assert!(
+            !at(now + skew, now).expired(now, None, minute),
+            "the allowed clock skew"
+        );
+        assert!(
+            at(now + skew + 1, now).expired(now, None, minute),
+            "beyond it"
+        );
+    }
+
+    #[test]
+    fn last_use_is_rewritten_every_tenth_of_the_idle_timeout() {
+        let now = 1_000_000;
+        let idle = Duration::from_secs(60);
+        assert!(!at(now - 100, now - 5).stale_seen(now, idle), "5 s < 6 s");
+        assert!(at(now - 100, now - 6).stale_seen(now, idle), "6 s: rewrite");
+        let short = Duration::from_secs(5);
+        assert!(
+            at(now - 100, now - 1).stale_seen(now, short),
+            "at least every second"
+        );
+        assert!(
+            !at(now - 100, now).stale_seen(now, short),
+            "not twice in one second"
+        );
+    }
 }

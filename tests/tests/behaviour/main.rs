@@ -17,6 +17,7 @@ mod protection;
 mod remember;
 mod request_loader;
 mod review_attacks;
+mod revocations;
 mod security;
 mod testkit;
 mod timeouts;

@@ -390,3 +390,33 @@ async fn b_28_strong_drops_the_login_of_a_permanent_session_too() {
         "the login is gone, not just stale"
     );
 }
+
+#[actix_rt::test]
+async fn s7_the_walk_passes_every_trusted_proxy_in_a_chain() {
+    // Two proxies in a row (a load balancer, then nginx): the client is the right-most entry
+    // that is neither. Two clients behind the same pair are two clients.
+    let manager = LoginManager::<User>::new()
+        .trusted_proxies(["127.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()])
+        .session_protection(SessionProtection::Strong);
+    let app = App::new()
+        .app_data(web::Data::new(Store::default()))
+        .wrap(manager)
+        .wrap(session_middleware())
+        .configure(routes);
+    let mut client = Client::new(init_service(app).await);
+    let via = |chain: &str, path: &str| {
+        from(FIREFOX, HOME, path).insert_header(("x-forwarded-for", chain.to_owned()))
+    };
+    client
+        .send(via("203.0.113.7, 10.0.0.2", "/login/notch"))
+        .await;
+    let reply = client.send(via("203.0.113.7, 10.0.0.2", "/username")).await;
+    assert_eq!(reply.body, "Notch", "the same client through both proxies");
+    let reply = client
+        .send(via("198.51.100.9, 10.0.0.2", "/username"))
+        .await;
+    assert_eq!(
+        reply.body, "Anonymous",
+        "another client behind the same proxies"
+    );
+}

@@ -1,0 +1,155 @@
+//! The revocation store's edges (docs/behaviour.md S8): capacity, a store that fails, and what
+//! a record carries.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::test::init_service;
+use actix_web::{HttpRequest, get, web};
+use login_runtime::{
+    LoginManager, LoginRef, MemoryRevocations, RevocationStore, StoreError, StoreFuture,
+    logout_everywhere,
+};
+use login_runtime_tests::logs::Logs;
+use login_runtime_tests::memory_store::MemoryStore;
+use login_runtime_tests::{Client, Store, User, routes};
+
+/// `/everywhere/{id}`: `logout_everywhere` for fixture user `id`.
+#[get("/everywhere/{id}")]
+async fn everywhere(req: HttpRequest, id: web::Path<u64>) -> actix_web::Result<&'static str> {
+    let user = User {
+        id: *id,
+        name: String::new(),
+        active: true,
+    };
+    logout_everywhere(&req, &user).await?;
+    Ok("done")
+}
+
+fn app_with_store(
+    revocations: impl RevocationStore,
+    sessions: Option<MemoryStore>,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let sessions = actix_session::SessionMiddleware::builder(
+        sessions.unwrap_or_default(),
+        login_runtime_tests::app::key(),
+    )
+    .cookie_secure(false)
+    .build();
+    actix_web::App::new()
+        .app_data(web::Data::new(Store::default()))
+        .wrap(LoginManager::<User>::new().revocation_store(revocations))
+        .wrap(sessions)
+        .configure(routes)
+        .service(everywhere)
+}
+
+#[actix_rt::test]
+async fn s8_a_full_store_still_takes_a_repeat_of_a_users_revocation() {
+    // Room for one user: revoking that same user again widens the entry, it is no new one.
+    let app = init_service(app_with_store(MemoryRevocations::with_capacity(1), None)).await;
+    let mut client = Client::new(&app);
+    assert_eq!(client.get("/everywhere/1").await.status, 200);
+    assert_eq!(
+        client.get("/everywhere/1").await.status,
+        200,
+        "the same user again"
+    );
+    let reply = client.get("/everywhere/2").await;
+    assert_eq!(
+        reply.status, 503,
+        "a second user does not fit: the logout says so"
+    );
+}
+
+#[actix_rt::test]
+async fn s8_a_full_store_widens_a_logout_to_the_user_and_still_ends_the_login() {
+    // Room for one login id: the second logout is recorded as "all of this user's logins".
+    let app = init_service(app_with_store(MemoryRevocations::with_capacity(1), None)).await;
+    let mut first = Client::new(&app);
+    first.get("/login/steve").await;
+    assert_eq!(first.get("/logout").await.status, 200);
+    let mut second = Client::new(&app);
+    second.get("/login/notch").await;
+    let copy = second.cookies.clone();
+    assert_eq!(second.get("/logout").await.status, 200);
+    let mut replay = Client::new(&app);
+    replay.cookies = copy;
+    assert_eq!(replay.get("/username").await.body, "Anonymous");
+}
+
+/// A store that is down: every call fails.
+struct Down;
+
+impl RevocationStore for Down {
+    fn revoke_login<'a>(&'a self, _: LoginRef<'a>, _: u64) -> StoreFuture<'a, ()> {
+        failed()
+    }
+
+    fn revoke_user<'a>(&'a self, _: &'a str, _: &'a str, _: u64, _: u64) -> StoreFuture<'a, ()> {
+        failed()
+    }
+
+    fn is_revoked<'a>(&'a self, _: LoginRef<'a>) -> StoreFuture<'a, bool> {
+        failed()
+    }
+}
+
+fn failed<'a, T: 'a>() -> Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>> {
+    Box::pin(std::future::ready(Err(StoreError(
+        "connection refused by 10.0.0.9:6379".to_owned(),
+    ))))
+}
+
+#[actix_rt::test]
+async fn s8_a_store_that_is_down_fails_closed_and_the_log_says_why() {
+    let (logs, _guard) = Logs::capture();
+    let sessions = MemoryStore::default();
+    let app = init_service(app_with_store(Down, Some(sessions))).await;
+    let mut client = Client::new(&app);
+    client.get("/login/notch").await;
+    let reply = client.get("/username").await;
+    assert_eq!(
+        reply.status, 503,
+        "a login the store cannot vouch for is no login"
+    );
+    assert_eq!(reply.body, "service unavailable");
+    assert_eq!(
+        client.get("/logout").await.status,
+        503,
+        "nor is a logout done"
+    );
+    assert!(
+        logs.text().contains("connection refused by 10.0.0.9:6379"),
+        "{}",
+        logs.text()
+    );
+}
+
+#[actix_rt::test]
+async fn s6_a_login_without_timeouts_or_remember_me_stores_no_empty_fields() {
+    let sessions = MemoryStore::default();
+    let app = init_service(app_with_store(
+        MemoryRevocations::default(),
+        Some(sessions.clone()),
+    ))
+    .await;
+    let mut client = Client::new(&app);
+    client.get("/login/notch").await;
+    let dump = sessions.dump();
+    assert!(dump.contains("\\\"lid\\\""), "{dump}");
+    for empty in ["seen", "remember", "forced", "replaced", "hash"] {
+        assert!(
+            !dump.contains(&format!("\\\"{empty}\\\"")),
+            "{empty} in {dump}"
+        );
+    }
+}
