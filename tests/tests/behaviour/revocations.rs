@@ -153,3 +153,41 @@ async fn s6_a_login_without_timeouts_or_remember_me_stores_no_empty_fields() {
         );
     }
 }
+
+#[actix_rt::test]
+async fn s8_a_full_store_makes_room_by_dropping_revocations_that_have_expired() {
+    // Logins last one second here, so a revocation is needed for about one second: after it,
+    // its room is free again, and the next logout revokes just that login, not the user's
+    // other devices too.
+    let revocations = MemoryRevocations::with_capacity(1);
+    let sessions = actix_session::SessionMiddleware::builder(
+        actix_session::storage::CookieSessionStore::default(),
+        login_runtime_tests::app::key(),
+    )
+    .cookie_secure(false)
+    .build();
+    let manager = LoginManager::<User>::new()
+        .absolute_timeout(std::time::Duration::from_secs(1))
+        .revocation_store(revocations);
+    let app = actix_web::App::new()
+        .app_data(web::Data::new(Store::default()))
+        .wrap(manager)
+        .wrap(sessions)
+        .configure(routes);
+    let app = init_service(app).await;
+    let mut steve = Client::new(&app);
+    steve.get("/login/steve").await;
+    assert_eq!(steve.get("/logout").await.status, 200, "fills the store");
+    actix_rt::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    let mut laptop = Client::new(&app);
+    laptop.get("/login/notch").await;
+    let mut phone = Client::new(&app);
+    phone.get("/login/notch").await;
+    assert_eq!(laptop.get("/logout").await.status, 200);
+    assert_eq!(
+        phone.get("/username").await.body,
+        "Notch",
+        "only the laptop's login was revoked"
+    );
+}
