@@ -8,7 +8,7 @@ use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, HttpRequest, cookie::Key, get, http::header, web};
 use login_runtime::{
     CurrentUser, LoginManager, UserMixin, login_required, login_url, make_next_param, safe_next,
-    user_loader,
+    safe_next_with, user_loader,
 };
 use proptest::prelude::*;
 use url::{Url, form_urlencoded};
@@ -767,5 +767,99 @@ async fn unauthorized_next_encodes_query_into_one_next() {
     assert_eq!(
         params(&location, "next"),
         ["/secret?a=1&next=%2F%2Fevil.com&b=x+y"]
+    );
+}
+
+// `safe_next_with`: the allow-list of other origins (docs/behaviour.md N7). The same refusals as
+// `safe_next` apply to an allowed origin's URLs, each pinned on its own.
+
+const ALLOWED: &[&str] = &["https://docs.example", "http://localhost:3000"];
+
+#[test]
+fn n_07_allowed_origins_are_accepted_exactly() {
+    let req = request();
+    for (raw, expected) in [
+        ("https://docs.example/a?b=c", "https://docs.example/a?b=c"),
+        ("https://docs.example", "https://docs.example/"),
+        ("http://localhost:3000/x", "http://localhost:3000/x"),
+        ("/local", "/local"),
+    ] {
+        assert_eq!(
+            safe_next_with(&req, raw, ALLOWED).as_deref(),
+            Some(expected),
+            "{raw}"
+        );
+    }
+}
+
+#[test]
+fn n_07_other_origins_and_lookalikes_are_refused() {
+    let req = request();
+    for raw in [
+        "https://docs.example.evil/",
+        "https://evil.example/",
+        "http://docs.example/",       // another scheme
+        "https://docs.example:8443/", // another port
+        "http://localhost:3001/",
+        "ftp://docs.example/",
+        "javascript:alert(1)",
+    ] {
+        assert_eq!(safe_next_with(&req, raw, ALLOWED), None, "{raw}");
+    }
+}
+
+#[test]
+fn n_07_an_allowed_origin_with_user_info_is_refused() {
+    let req = request();
+    for raw in [
+        "https://user@docs.example/",
+        "https://user:pw@docs.example/",
+    ] {
+        assert_eq!(safe_next_with(&req, raw, ALLOWED), None, "{raw}");
+    }
+}
+
+#[test]
+fn n_07_backslashes_and_control_characters_are_refused_on_allowed_origins() {
+    let req = request();
+    for raw in [
+        "https://docs.example/a\\b",
+        "https://docs.example\\@evil.example/",
+        "https://docs.example/\t",
+        "https://docs.example/a\nb",
+        "https://docs.example/\u{7f}",
+    ] {
+        assert_eq!(safe_next_with(&req, raw, ALLOWED), None, "{raw:?}");
+    }
+}
+
+#[test]
+fn n_07_length_limit_applies_on_both_sides_of_it() {
+    let req = request();
+    let prefix = "https://docs.example/";
+    let fits = format!("{prefix}{}", "a".repeat(2048 - prefix.len()));
+    assert_eq!(
+        safe_next_with(&req, &fits, ALLOWED).as_deref(),
+        Some(fits.as_str())
+    );
+    let over = format!("{fits}a");
+    assert_eq!(safe_next_with(&req, &over, ALLOWED), None, "2049 bytes");
+    // Short enough raw, too long once percent-encoded.
+    let grows = format!("{prefix}{}", "é".repeat(700));
+    assert!(grows.len() <= 2048);
+    assert_eq!(
+        safe_next_with(&req, &grows, ALLOWED),
+        None,
+        "encoded past 2048 bytes"
+    );
+}
+
+#[test]
+fn n_07_an_entry_that_is_not_an_origin_matches_nothing() {
+    let req = request();
+    let allowed = ["docs.example", "not a url"];
+    assert_eq!(
+        safe_next_with(&req, "https://docs.example/", &allowed),
+        None
     );
 }
