@@ -199,3 +199,33 @@ async fn two_extractors_in_one_handler_share_one_load() {
     assert_eq!(client.get("/both").await.body, "Some(\"1\") Notch");
     assert_eq!(store.loads(), loads + 1);
 }
+
+/// `/visited`: whether the session still holds what `/visit` wrote.
+#[actix_web::get("/visited")]
+async fn visited(session: actix_session::Session) -> String {
+    let visited = session.get::<bool>("visited").ok().flatten();
+    format!("{visited:?}")
+}
+
+#[actix_rt::test]
+async fn b_09_another_users_login_drops_the_session_data_and_the_same_users_keeps_it() {
+    let store = actix_web::web::Data::new(login_runtime_tests::Store::default());
+    let app =
+        login_runtime_tests::app_with(login_runtime::LoginManager::new(), store).service(visited);
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/notch").await;
+    client.get("/visit").await;
+    client.get("/login/notch").await;
+    assert_eq!(
+        client.get("/visited").await.body,
+        "Some(true)",
+        "the same user logging in again keeps their session data (a cart, say)"
+    );
+    client.get("/login/steve").await;
+    assert_eq!(
+        client.get("/visited").await.body,
+        "None",
+        "another user starts with none of the previous user's data"
+    );
+    assert_eq!(client.get("/username").await.body, "Steve");
+}
