@@ -166,9 +166,10 @@ where
 /// hand-written one.
 ///
 /// Equal work: the hand-written extractor neither flashes a message nor checks the client, so
-/// that configuration does not either. `default` is `LoginManager::new()` as shipped: Basic
-/// session protection (a SHA-256 of address and User-Agent per request) and the login message
-/// flashed into the session on every redirect.
+/// that configuration does not either. `default` is `LoginManager::new()` as shipped (plus the
+/// app key every real app sets): Basic session protection (a keyed MAC of address and
+/// User-Agent per request), the login message on every redirect (a marker cookie, since a
+/// refusal creates no session), and the revocation lookup of every restored login.
 async fn apps() -> (
     impl Service<
         actix_http::Request,
@@ -186,7 +187,11 @@ async fn apps() -> (
         Error = actix_web::Error,
     >,
 ) {
-    let manager = LoginManager::<User>::new().login_view("/login");
+    // The app key keys the client fingerprint: without it, each process draws its own key, and
+    // the cookies pinned by one process would not match the fingerprints of the next.
+    let manager = LoginManager::<User>::new()
+        .login_view("/login")
+        .secret_key(&Key::from(&[3; 64]));
     let equal = init_service(ours_app(
         manager
             .clone()
