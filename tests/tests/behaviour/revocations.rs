@@ -191,3 +191,33 @@ async fn s8_a_full_store_makes_room_by_dropping_revocations_that_have_expired() 
         "only the laptop's login was revoked"
     );
 }
+
+#[actix_rt::test]
+async fn s8_a_full_store_makes_room_by_dropping_user_revocations_that_have_expired() {
+    // As above, for "log out everywhere": one user's entry, needed for about a second.
+    let manager = LoginManager::<User>::new()
+        .absolute_timeout(std::time::Duration::from_secs(1))
+        .revocation_store(MemoryRevocations::with_capacity(1));
+    let sessions = actix_session::SessionMiddleware::builder(
+        actix_session::storage::CookieSessionStore::default(),
+        login_runtime_tests::app::key(),
+    )
+    .cookie_secure(false)
+    .build();
+    let app = actix_web::App::new()
+        .app_data(web::Data::new(Store::default()))
+        .wrap(manager)
+        .wrap(sessions)
+        .configure(routes)
+        .service(everywhere);
+    let app = init_service(app).await;
+    let mut client = Client::new(&app);
+    assert_eq!(
+        client.get("/everywhere/1").await.status,
+        200,
+        "fills the store"
+    );
+    assert_eq!(client.get("/everywhere/2").await.status, 503, "no room yet");
+    actix_rt::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(client.get("/everywhere/2").await.status, 200, "room again");
+}
