@@ -48,6 +48,17 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    /// A client holding these cookies and no others: a thief replaying copies, say.
+    pub fn with_cookies(app: S, cookies: &[(&str, &str)]) -> Self {
+        let mut client = Self::new(app);
+        for (name, value) in cookies {
+            client
+                .cookies
+                .insert((*name).to_owned(), (*value).to_owned());
+        }
+        client
+    }
+
     /// A client for an app made with `actix_web::test::init_service`.
     pub fn new(app: S) -> Self {
         Self {

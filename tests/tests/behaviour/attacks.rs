@@ -145,21 +145,6 @@ fn is_removal(cookie: &Cookie<'_>) -> bool {
     cookie.value().is_empty() && cookie.max_age().is_some_and(|age| age.is_zero())
 }
 
-/// A new client (another browser, or an attacker's) on `app` holding exactly these cookies.
-fn holding<'a, A, B>(app: &'a A, cookies: &[(&str, &str)]) -> Client<&'a A>
-where
-    A: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let mut client = Client::new(app);
-    for (name, value) in cookies {
-        client
-            .cookies
-            .insert((*name).to_owned(), (*value).to_owned());
-    }
-    client
-}
-
 /// The session cookie's current value in `client`'s jar.
 fn session_id<S>(client: &Client<S>) -> String {
     client.cookies.get("id").cloned().expect("a session cookie")
@@ -198,14 +183,17 @@ async fn session_copy_after_logout<S: Backend>() {
     );
     let copy = session_id(&victim);
     assert_eq!(
-        holding(&app, &[("id", &copy)]).get("/username").await.body,
+        Client::with_cookies(&app, &[("id", &copy)])
+            .get("/username")
+            .await
+            .body,
         "Notch",
         "{store}: control, the copy works before logout"
     );
 
     assert_eq!(victim.get("/logout").await.body, "Anonymous", "{store}");
 
-    let mut thief = holding(&app, &[("id", &copy)]);
+    let mut thief = Client::with_cookies(&app, &[("id", &copy)]);
     assert_eq!(thief.get("/username").await.body, "Anonymous", "{store}");
     assert_eq!(thief.get("/secret").await.status, 401, "{store}");
     if let Some(memory) = memory {
@@ -238,7 +226,7 @@ async fn remember_copy_after_logout<S: Backend>() {
         "{store}: {reply:?}"
     );
 
-    let mut thief = holding(&app, &[("remember_token", &copy)]);
+    let mut thief = Client::with_cookies(&app, &[("remember_token", &copy)]);
     let reply = thief.get("/username").await;
     assert_eq!(reply.body, "Anonymous", "{store}");
     let removal = set_cookie(&reply, "remember_token")
@@ -249,7 +237,7 @@ async fn remember_copy_after_logout<S: Backend>() {
         "{store}: no session is made"
     );
     assert_eq!(
-        holding(&app, &[("remember_token", &copy)])
+        Client::with_cookies(&app, &[("remember_token", &copy)])
             .get("/secret")
             .await
             .status,
@@ -286,7 +274,7 @@ async fn scoped_remember_cookie_on_logout<S: Backend>() {
     assert_eq!(removal.path(), Some("/app"), "{store}: {removal:?}");
 
     // And the cookie, had it been kept, restores no one.
-    let mut later = holding(&app, &[("remember_token", &copy)]);
+    let mut later = Client::with_cookies(&app, &[("remember_token", &copy)]);
     assert_eq!(later.get("/username").await.body, "Anonymous", "{store}");
 }
 
@@ -307,7 +295,7 @@ where
 {
     let after = set_cookie(reply, "id").unwrap_or_else(|| panic!("{what}: no session cookie"));
     assert_ne!(after.value(), before, "{what}: a new session cookie");
-    let mut replay = holding(app, &[("id", before)]);
+    let mut replay = Client::with_cookies(app, &[("id", before)]);
     assert_eq!(
         replay.get("/visited").await.body,
         "no",
@@ -328,7 +316,7 @@ async fn s11_session_id_is_renewed_when_the_remember_cookie_restores_a_login() {
     assert_eq!(browser.get("/visit").await.body, "visited");
     let planted = session_id(&browser);
     assert_eq!(
-        holding(&app, &[("id", &planted)])
+        Client::with_cookies(&app, &[("id", &planted)])
             .get("/visited")
             .await
             .body,
@@ -432,7 +420,7 @@ async fn customer_is_no_staff<S: Backend>() {
 
     // The session cookie alone, then the remember cookie alone.
     for (what, cookie) in [("id", &session), ("remember_token", &remember)] {
-        let mut intruder = holding(&app, &[(what, cookie)]);
+        let mut intruder = Client::with_cookies(&app, &[(what, cookie)]);
         let reply = intruder.get("/admin/whoami").await;
         assert_eq!(reply.status, 200, "{store}, {what}");
         assert_eq!(reply.body, "anonymous", "{store}, {what}");
@@ -614,7 +602,7 @@ async fn spoofed_forwarding<S: Backend>() {
         let reply = victim.send(proxied("/username", at_login)).await;
         assert_eq!(reply.body, "Notch", "{store}: the victim, as at login");
 
-        let mut thief = holding(&app, &[("id", &session_id(&victim))]);
+        let mut thief = Client::with_cookies(&app, &[("id", &session_id(&victim))]);
         let reply = thief.send(proxied("/username", (header, spoof))).await;
         assert_eq!(reply.body, "Anonymous", "{store}: {header}: {spoof}");
     }
@@ -840,14 +828,14 @@ async fn everywhere_scenario<S: Backend>() {
     );
 
     assert_eq!(
-        holding(&app, &[("id", &session)])
+        Client::with_cookies(&app, &[("id", &session)])
             .get("/username")
             .await
             .body,
         "Anonymous",
         "{store}: the laptop's session"
     );
-    let reply = holding(&app, &[("remember_token", &remember)])
+    let reply = Client::with_cookies(&app, &[("remember_token", &remember)])
         .get("/username")
         .await;
     assert_eq!(

@@ -17,20 +17,23 @@ use serde::Deserialize;
 
 /// What the test forms post; the token is optional so that leaving it out reaches the check.
 #[derive(Deserialize)]
-struct Posted {
+pub(crate) struct Posted {
     #[serde(default)]
     csrf_token: String,
 }
 
 /// `/form`: the token the page's form would carry, as the body.
 #[get("/form")]
-async fn form(req: HttpRequest) -> actix_web::Result<String> {
+pub(crate) async fn form(req: HttpRequest) -> actix_web::Result<String> {
     csrf_token(&req)
 }
 
 /// `/submit`: accepted only with this session's token.
 #[post("/submit")]
-async fn submit(req: HttpRequest, posted: web::Form<Posted>) -> actix_web::Result<&'static str> {
+pub(crate) async fn submit(
+    req: HttpRequest,
+    posted: web::Form<Posted>,
+) -> actix_web::Result<&'static str> {
     verify_csrf(&req, &posted.csrf_token)?;
     Ok("accepted")
 }

@@ -7,6 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use crate::csrf::{form, submit};
 use actix_session::SessionMiddleware;
 use actix_session::storage::{CookieSessionStore, SessionStore};
 use actix_web::body::MessageBody;
@@ -15,15 +16,14 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::SET_COOKIE;
 use actix_web::test::{TestRequest, init_service, try_call_service};
-use actix_web::{App, HttpRequest, HttpResponse, Responder, get, post, web};
+use actix_web::{App, HttpRequest, HttpResponse, Responder, get, web};
 use login_runtime::{
-    CurrentUser, LoginManager, MemoryRevocations, SessionProtection, csrf_token, login_required,
-    logout_everywhere, verify_csrf,
+    CurrentUser, LoginManager, MemoryRevocations, SessionProtection, login_required,
+    logout_everywhere,
 };
 use login_runtime_tests::app::key;
 use login_runtime_tests::memory_store::MemoryStore;
 use login_runtime_tests::{Client, Reply, Store, User, remember_me, routes};
-use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures.
@@ -32,25 +32,6 @@ fn sessions<S: SessionStore + 'static>(store: S) -> SessionMiddleware<S> {
     SessionMiddleware::builder(store, key())
         .cookie_secure(false)
         .build()
-}
-
-#[derive(Deserialize)]
-struct Posted {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-/// `/form`: this session's CSRF token.
-#[get("/form")]
-async fn form(req: HttpRequest) -> actix_web::Result<String> {
-    csrf_token(&req)
-}
-
-/// `/submit`: a state-changing post, accepted only with this session's token.
-#[post("/submit")]
-async fn submit(req: HttpRequest, posted: web::Form<Posted>) -> actix_web::Result<&'static str> {
-    verify_csrf(&req, &posted.csrf_token)?;
-    Ok("accepted")
 }
 
 /// `/everywhere`: `logout_everywhere` for the current user.
@@ -93,20 +74,6 @@ fn set_cookie(reply: &Reply, name: &str) -> Option<Cookie<'static>> {
     reply.set_cookies().into_iter().find(|c| c.name() == name)
 }
 
-fn holding<'a, A, B>(app: &'a A, cookies: &[(&str, &str)]) -> Client<&'a A>
-where
-    A: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let mut client = Client::new(app);
-    for (name, value) in cookies {
-        client
-            .cookies
-            .insert((*name).to_owned(), (*value).to_owned());
-    }
-    client
-}
-
 fn jar<S>(client: &Client<S>, name: &str) -> String {
     client
         .cookies
@@ -131,7 +98,7 @@ async fn s2_a_session_copy_from_before_a_relogin_is_anonymous_after_logout() {
     assert_eq!(victim.get("/login/notch").await.body, "true Notch");
     assert_eq!(victim.get("/logout").await.body, "Anonymous");
 
-    let mut thief = holding(&app, &[("id", &copy)]);
+    let mut thief = Client::with_cookies(&app, &[("id", &copy)]);
     assert_eq!(thief.get("/username").await.body, "Anonymous");
     assert_eq!(thief.get("/secret").await.status, 401);
 }
@@ -148,7 +115,7 @@ async fn remember_copy_relogin<S: SessionStore + 'static>(store: S, name: &str) 
     assert_ne!(jar(&victim, "remember_token"), copy, "{name}: a new cookie");
     assert_eq!(victim.get("/logout").await.body, "Anonymous", "{name}");
 
-    let mut thief = holding(&app, &[("remember_token", &copy)]);
+    let mut thief = Client::with_cookies(&app, &[("remember_token", &copy)]);
     assert_eq!(thief.get("/username").await.body, "Anonymous", "{name}");
 }
 
@@ -193,14 +160,14 @@ async fn s7_a_client_written_forwarded_header_is_ignored_behind_an_x_forwarded_f
         .send(proxied("/login/notch", &[("x-forwarded-for", VICTIM)]))
         .await;
     assert_eq!(reply.body, "true Notch");
-    let mut thief = holding(&app, &[("id", &jar(&victim, "id"))]);
+    let mut thief = Client::with_cookies(&app, &[("id", &jar(&victim, "id"))]);
     // Control: the thief's own address, as the proxy reports it, is refused.
     let reply = thief
         .send(proxied("/username", &[("x-forwarded-for", THIEF)]))
         .await;
     assert_eq!(reply.body, "Anonymous", "control");
 
-    let mut thief = holding(&app, &[("id", &jar(&victim, "id"))]);
+    let mut thief = Client::with_cookies(&app, &[("id", &jar(&victim, "id"))]);
     let spoof = format!("for={VICTIM}");
     let reply = thief
         .send(proxied(
@@ -223,7 +190,7 @@ async fn s7_a_forwarded_element_without_for_ends_the_walk() {
     victim
         .send(proxied("/login/notch", &[("forwarded", &at_login)]))
         .await;
-    let mut thief = holding(&app, &[("id", &jar(&victim, "id"))]);
+    let mut thief = Client::with_cookies(&app, &[("id", &jar(&victim, "id"))]);
     let spoof = format!("for={VICTIM}, proto=https");
     let reply = thief
         .send(proxied("/username", &[("forwarded", &spoof)]))
