@@ -221,3 +221,48 @@ async fn s8_a_full_store_makes_room_by_dropping_user_revocations_that_have_expir
     actix_rt::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_eq!(client.get("/everywhere/2").await.status, 200, "room again");
 }
+
+#[actix_rt::test]
+async fn s2_a_session_that_logs_in_again_and_again_still_ends_every_copy_at_logout() {
+    // A record lists up to eight logins it replaced; past that, logout ends every login of the
+    // user made before the current one (other devices too: the price of the bound).
+    let app = init_service(app_with_store(MemoryRevocations::default(), None)).await;
+    let mut other_device = Client::new(&app);
+    other_device.get("/login/notch").await;
+
+    let mut browser = Client::new(&app);
+    browser.get("/login/notch").await;
+    let first = browser.cookies.clone();
+    for _ in 0..8 {
+        browser.get("/login/notch").await; // eight replaced: all listed
+    }
+    assert_eq!(browser.get("/logout").await.status, 200);
+    let mut copy = Client::new(&app);
+    copy.cookies = first;
+    assert_eq!(
+        copy.get("/username").await.body,
+        "Anonymous",
+        "the first login's copy"
+    );
+    assert_eq!(
+        other_device.get("/username").await.body,
+        "Notch",
+        "eight re-logins are listed: the other device is untouched"
+    );
+
+    let mut browser = Client::new(&app);
+    browser.get("/login/notch").await;
+    let first = browser.cookies.clone();
+    for _ in 0..9 {
+        browser.get("/login/notch").await; // nine replaced: past the list
+    }
+    assert_eq!(browser.get("/logout").await.status, 200);
+    let mut copy = Client::new(&app);
+    copy.cookies = first;
+    assert_eq!(copy.get("/username").await.body, "Anonymous", "still ended");
+    assert_eq!(
+        other_device.get("/username").await.body,
+        "Anonymous",
+        "past the list, logout ended every earlier login of the user"
+    );
+}
