@@ -76,7 +76,10 @@ async fn s8_a_full_store_widens_a_logout_to_the_user_and_still_ends_the_login() 
     let app = init_service(app_with_store(MemoryRevocations::with_capacity(1), None)).await;
     let mut first = Client::new(&app);
     first.get("/login/steve").await;
+    let first_copy = first.cookies.clone();
     assert_eq!(first.get("/logout").await.status, 200);
+    let mut other_device = Client::new(&app);
+    other_device.get("/login/notch").await;
     let mut second = Client::new(&app);
     second.get("/login/notch").await;
     let copy = second.cookies.clone();
@@ -84,6 +87,18 @@ async fn s8_a_full_store_widens_a_logout_to_the_user_and_still_ends_the_login() 
     let mut replay = Client::new(&app);
     replay.cookies = copy;
     assert_eq!(replay.get("/username").await.body, "Anonymous");
+    assert_eq!(
+        other_device.get("/username").await.body,
+        "Anonymous",
+        "widened: every login of the user made so far"
+    );
+    let mut replay = Client::new(&app);
+    replay.cookies = first_copy;
+    assert_eq!(
+        replay.get("/username").await.body,
+        "Anonymous",
+        "the revocation that filled the store is still there"
+    );
 }
 
 /// A store that is down: every call fails.
