@@ -40,10 +40,6 @@ impl<U: UserLoader> RequestState<U> {
         }
         // A CSRF token known before the login (say, planted by an attacker) is not one after.
         session.remove(CSRF_KEY);
-        let remember = options
-            .remember
-            .then_some(self.config.remember.as_ref())
-            .flatten();
         let mut record = LoginRecord {
             forced: !active,
             client: self.client_id(req),
@@ -56,7 +52,7 @@ impl<U: UserLoader> RequestState<U> {
                 options.fresh,
             )
         };
-        if let Some(remember) = remember {
+        if let Some(remember) = self.config.remember.as_ref().filter(|_| options.remember) {
             record.remember = remember.lifetime(options.duration).as_secs();
         }
         if let Some(previous) = previous.filter(|_| same_user) {
@@ -69,36 +65,41 @@ impl<U: UserLoader> RequestState<U> {
         })?;
         session.renew();
         self.wrote_session.set(true);
-        match (remember, &self.config.remember) {
-            (Some(remember), _) => {
-                let cookie = remember.issue(&remembered(&record), options.duration);
-                self.set_cookie_change(CookieChange::Set(cookie));
-            }
-            (None, Some(remember)) => {
-                // A remember cookie of anyone else (say, the previous user of a shared browser)
-                // would log them back in once this session ends; this user's own stays.
-                let own = matches!(self.remember_check(req),
-                    RememberCheck::Valid { login, .. } if login.id == record.id);
-                // A cookie scoped to another path or a parent domain is not sent here, but may
-                // be there all the same.
-                let maybe_unseen = remember.scoped();
-                if !own && (maybe_unseen || req.cookie(&remember.name).is_some()) {
-                    self.set_cookie_change(CookieChange::Clear);
-                }
-            }
-            (None, None) if options.remember => tracing::warn!(
-                target: "login_runtime",
-                "`login_user_with(.., remember(true))` but the `LoginManager` has no \
-                 remember-me cookie; add `.remember_me(RememberMe::new(&key))` to it"
-            ),
-            (None, None) => {}
-        }
+        self.remember_at_login(req, &record, options);
         self.emit(req, &LoginEvent::LoggedIn(&user));
         *self.changed.borrow_mut() = Some(Some(Identity {
             user,
             fresh: options.fresh,
         }));
         Ok(true)
+    }
+
+    /// The remember cookie a login leaves: a new one with `remember`, otherwise none of anyone
+    /// else's.
+    fn remember_at_login(&self, req: &HttpRequest, record: &LoginRecord, options: LoginOptions) {
+        let Some(remember) = &self.config.remember else {
+            if options.remember {
+                tracing::warn!(
+                    target: "login_runtime",
+                    "`login_user_with(.., remember(true))` but the `LoginManager` has no \
+                     remember-me cookie; add `.remember_me(RememberMe::new(&key))` to it"
+                );
+            }
+            return;
+        };
+        if options.remember {
+            let cookie = remember.issue(&remembered(record), options.duration);
+            self.set_cookie_change(CookieChange::Set(cookie));
+            return;
+        }
+        // A remember cookie of anyone else (say, the previous user of a shared browser) would
+        // log them back in once this session ends; this user's own stays. One scoped to another
+        // path or a parent domain is not sent here, but may be there all the same.
+        let own = matches!(self.remember_check(req),
+            RememberCheck::Valid { login, .. } if login.id == record.id);
+        if !own && (remember.scoped() || req.cookie(&remember.name).is_some()) {
+            self.set_cookie_change(CookieChange::Clear);
+        }
     }
 
     /// `update_session_auth_hash`: keeps this session (and its remember cookie) valid after the
