@@ -418,3 +418,24 @@ async fn b_14_next_in_session_also_applies_to_the_refresh_redirect() {
     );
     assert_eq!(client.get("/next").await.body, "/very-secret?x=1");
 }
+
+#[actix_rt::test]
+async fn b_16_a_needs_refresh_message_reaches_a_caller_without_a_session() {
+    // A request-loader login is never fresh and has no session: the refresh redirect's message
+    // travels in the marker cookie, as the login message does for a visitor.
+    let manager = LoginManager::new()
+        .request_loader()
+        .login_view("/login")
+        .refresh_view("/reauth");
+    let mut client = Client::new(init_service(app_with(manager, store())).await);
+    let req = TestRequest::get()
+        .uri("/very-secret")
+        .insert_header(("authorization", "Bearer token-1"));
+    let reply = client.send(req).await;
+    assert_eq!(reply.status, 302);
+    assert!(!client.cookies.contains_key("id"), "no session was created");
+    assert_eq!(
+        client.get("/flashes").await.body,
+        "message:Please reauthenticate to access this page.\n"
+    );
+}
