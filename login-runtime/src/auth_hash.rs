@@ -18,7 +18,8 @@ const TAG_BYTES: usize = 16;
 /// Computes and checks auth-hash tags.
 #[derive(Clone)]
 pub(crate) struct AuthTagger {
-    key: Vec<u8>,
+    /// HMAC-SHA-256 already keyed: cloning it per request skips the key schedule.
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for AuthTagger {
@@ -31,17 +32,17 @@ impl AuthTagger {
     /// Keyed by the app key when there is one; otherwise by a fixed label, which still keeps
     /// the raw hash out of the session (whose store is itself signed or server-side).
     pub(crate) fn new(app_key: Option<&Key>) -> Self {
-        let key = match app_key {
-            Some(app_key) => mac(app_key.master(), LABEL),
-            None => LABEL.to_vec(),
+        let keyed = match app_key {
+            Some(app_key) => keyed_mac(&mac(&keyed_mac(app_key.master()), LABEL)),
+            None => keyed_mac(LABEL),
         };
-        Self { key }
+        Self { keyed }
     }
 
     /// The tag for `user`'s current auth hash; empty when the user type has none.
     pub(crate) fn tag<U: UserMixin>(&self, user: &U) -> String {
         user.session_auth_hash()
-            .map(|hash| hex(&mac(&self.key, &hash)[..TAG_BYTES]))
+            .map(|hash| hex(&mac(&self.keyed, &hash)[..TAG_BYTES]))
             .unwrap_or_default()
     }
 
@@ -52,11 +53,18 @@ impl AuthTagger {
     }
 }
 
-fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+/// HMAC-SHA-256 keyed with `key`, ready to be cloned for each message: the library's keyed
+/// MACs (auth-hash tags, client fingerprints) all start here.
+pub(crate) fn keyed_mac(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
+}
+
+/// The MAC of `data` under an already keyed HMAC.
+pub(crate) fn mac(keyed: &Hmac<Sha256>, data: &[u8]) -> [u8; 32] {
+    let mut mac = keyed.clone();
     mac.update(data);
-    mac.finalize().into_bytes().to_vec()
+    mac.finalize().into_bytes().into()
 }
 
 /// Lowercase hex.

@@ -9,7 +9,7 @@ use actix_web::http::header::{self, HeaderName};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::auth_hash::hex;
+use crate::auth_hash::{hex, keyed_mac, mac};
 
 /// How hard to react when a session is used from a client that does not match the one that
 /// logged in (Flask-Login's `session_protection`).
@@ -47,7 +47,8 @@ const FINGERPRINT_BYTES: usize = 8;
 /// readable (signed-only) session does not reveal the client's address to a brute force.
 #[derive(Clone)]
 pub(crate) struct Fingerprinter {
-    key: [u8; 32],
+    /// HMAC-SHA-256 already keyed: cloning it per request skips the key schedule.
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Fingerprinter {
@@ -59,9 +60,7 @@ impl std::fmt::Debug for Fingerprinter {
 impl Fingerprinter {
     /// Keyed by the app key, so every instance of the app agrees.
     pub(crate) fn new(app_key: &Key) -> Self {
-        Self {
-            key: mac(app_key.master(), LABEL),
-        }
+        Self::keyed(&mac(&keyed_mac(app_key.master()), LABEL))
     }
 
     /// Keyed by a random key of this process: right for one instance, but fingerprints change
@@ -69,7 +68,7 @@ impl Fingerprinter {
     pub(crate) fn per_process() -> Result<Self, crate::LoginError> {
         static KEY: OnceLock<[u8; 32]> = OnceLock::new();
         if let Some(key) = KEY.get() {
-            return Ok(Self { key: *key });
+            return Ok(Self::keyed(key));
         }
         let key = *KEY.get_or_init(|| crate::random::bytes::<32>().unwrap_or([0; 32]));
         if key == [0; 32] {
@@ -78,7 +77,13 @@ impl Fingerprinter {
                     .to_owned(),
             ));
         }
-        Ok(Self { key })
+        Ok(Self::keyed(&key))
+    }
+
+    fn keyed(key: &[u8; 32]) -> Self {
+        Self {
+            keyed: keyed_mac(key),
+        }
     }
 
     /// The fingerprint of the client sending `req`.
@@ -93,23 +98,12 @@ impl Fingerprinter {
             .headers()
             .get(header::USER_AGENT)
             .map_or(&b""[..], |value| value.as_bytes());
-        let mut mac = hmac(&self.key);
+        let mut mac = self.keyed.clone();
         mac.update(address.as_bytes());
         mac.update(b"|");
         mac.update(agent);
         hex(&mac.finalize().into_bytes()[..FINGERPRINT_BYTES])
     }
-}
-
-fn hmac(key: &[u8]) -> Hmac<Sha256> {
-    <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
-}
-
-fn mac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = hmac(key);
-    mac.update(data);
-    mac.finalize().into_bytes().into()
 }
 
 /// The client's address. The direct peer, unless it is a trusted proxy: then the forwarding

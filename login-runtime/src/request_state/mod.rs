@@ -28,6 +28,7 @@ use crate::error::LoginError;
 use crate::events::{LoginEvent, emit};
 use crate::login_record::{LOGIN_KEY, LoginRecord, LoginRef, read_record, unix_now};
 use crate::remember::RememberCheck;
+use crate::revocation::StoreFuture;
 use crate::untyped_state::UntypedState;
 use crate::{SessionProtection, UserLoader};
 use finish::CookieChange;
@@ -187,9 +188,15 @@ impl<U: UserLoader> RequestState<U> {
 
     /// Whether `login` was revoked; a store that cannot say in time fails the request (503).
     async fn revoked(&self, login: LoginRef<'_>) -> Result<bool, LoginError> {
-        let lookup = self.config.revocations.is_revoked(login);
-        match tokio::time::timeout(self.config.store_timeout, lookup).await {
-            Ok(Ok(revoked)) => Ok(revoked),
+        self.bounded(self.config.revocations.is_revoked(login))
+            .await
+    }
+
+    /// A revocation-store call, waited for at most `store_timeout`; a failure or no answer in
+    /// time is `503` (fail closed).
+    async fn bounded<T>(&self, call: StoreFuture<'_, T>) -> Result<T, LoginError> {
+        match tokio::time::timeout(self.config.store_timeout, call).await {
+            Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(LoginError::store_unavailable(&err.to_string())),
             Err(_) => Err(LoginError::store_unavailable("no answer in time")),
         }
@@ -208,15 +215,9 @@ impl<U: UserLoader> RequestState<U> {
         let lifetime = self.config.absolute_timeout.as_secs().max(remember);
         let until = unix_now().saturating_add(lifetime);
         let namespace = &self.config.namespace;
-        let write = self
-            .config
-            .revocations
-            .revoke_user(namespace, id, before, until);
-        match tokio::time::timeout(self.config.store_timeout, write).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(err)) => Err(LoginError::store_unavailable(&err.to_string())),
-            Err(_) => Err(LoginError::store_unavailable("no answer in time")),
-        }
+        let revocations = &self.config.revocations;
+        self.bounded(revocations.revoke_user(namespace, id, before, until))
+            .await
     }
 
     /// Revokes one login for as long as a copy of it could otherwise still be used: a session
@@ -224,12 +225,8 @@ impl<U: UserLoader> RequestState<U> {
     async fn revoke(&self, login: LoginRef<'_>, remember: u64) -> Result<(), LoginError> {
         let lifetime = self.config.absolute_timeout.as_secs().max(remember);
         let until = unix_now().saturating_add(lifetime);
-        let write = self.config.revocations.revoke_login(login, until);
-        match tokio::time::timeout(self.config.store_timeout, write).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(err)) => Err(LoginError::store_unavailable(&err.to_string())),
-            Err(_) => Err(LoginError::store_unavailable("no answer in time")),
-        }
+        self.bounded(self.config.revocations.revoke_login(login, until))
+            .await
     }
 
     fn write_record(&self, session: &Session, record: &LoginRecord) {
