@@ -329,10 +329,27 @@ pub fn app_with(
         InitError = (),
     >,
 > {
+    app_on(manager, store, session_middleware())
+}
+
+/// The fixture app with `manager`, `store` and this session middleware (another store).
+pub fn app_on<S: actix_session::storage::SessionStore + 'static>(
+    manager: LoginManager<User>,
+    store: web::Data<Store>,
+    sessions: SessionMiddleware<S>,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     actix_web::App::new()
         .app_data(store)
         .wrap(manager)
-        .wrap(session_middleware())
+        .wrap(sessions)
         .configure(routes)
 }
 

@@ -10,6 +10,7 @@ use login_runtime::{
     LoginManager, LoginRef, MemoryRevocations, RevocationStore, StoreError, StoreFuture,
     logout_everywhere,
 };
+use login_runtime_tests::app::app_on;
 use login_runtime_tests::logs::Logs;
 use login_runtime_tests::memory_store::MemoryStore;
 use login_runtime_tests::{Client, Store, User, routes};
@@ -44,12 +45,8 @@ fn app_with_store(
     )
     .cookie_secure(false)
     .build();
-    actix_web::App::new()
-        .app_data(web::Data::new(Store::default()))
-        .wrap(LoginManager::<User>::new().revocation_store(revocations))
-        .wrap(sessions)
-        .configure(routes)
-        .service(everywhere)
+    let manager = LoginManager::<User>::new().revocation_store(revocations);
+    app_on(manager, web::Data::new(Store::default()), sessions).service(everywhere)
 }
 
 #[actix_rt::test]
