@@ -26,7 +26,6 @@ use login_runtime::{
     CurrentUser, LoginManager, SessionProtection, UserMixin, login_required, login_user,
     user_loader,
 };
-use serde::Deserialize;
 
 #[derive(Clone, UserMixin)]
 struct User {
@@ -81,10 +80,10 @@ async fn login(req: HttpRequest, users: web::Data<Users>) -> actix_web::Result<&
 
 // ---- hand-written ----
 
-/// Reads the same session record the library writes.
-#[derive(Deserialize)]
-struct Record {
-    id: String,
+/// Reads the same session record the library writes (one line of text; the user id is the
+/// last `|`-separated field of twelve).
+fn record_id(record: &str) -> Option<u64> {
+    record.splitn(12, '|').nth(11)?.parse().ok()
 }
 
 struct HandUser(User);
@@ -96,10 +95,10 @@ impl FromRequest for HandUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let user = req
             .get_session()
-            .get::<Record>("_login")
+            .get::<String>("_login")
             .ok()
             .flatten()
-            .and_then(|record| record.id.parse::<u64>().ok())
+            .and_then(|record| record_id(&record))
             .and_then(|id| req.app_data::<web::Data<Users>>()?.get(&id).cloned());
         ready(user.map(HandUser).ok_or_else(|| {
             let redirect = HttpResponse::Found()

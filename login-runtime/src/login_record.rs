@@ -1,69 +1,74 @@
 //! The login record the session holds: one small value, so it can never be half-written and
 //! never pushes a cookie store past its 4 KB (docs/behaviour.md S6).
 //!
-//! Version 2 binds each login to what issued it and makes it revocable: a random login id, the
-//! namespace of the manager that made it, and the time the user authenticated. A record this
-//! version does not understand (an older version, unknown fields, wrong types) is no login.
+//! Version 2 bound each login to what issued it and made it revocable: a random login id, the
+//! namespace of the manager that made it, and the time the user authenticated. Version 3 keeps
+//! those fields and writes them as one line of text instead of a JSON object: actix-session
+//! stores every value as JSON inside its own JSON map, so an object was escaped twice and parsed
+//! field by field on every request; a line of `|`-separated fields needs no escaping (unless the
+//! user id itself has characters JSON escapes) and is split in one pass (BENCHMARKS.md).
+//!
+//! ```text
+//! 3|flags|iat|since|seen|remember|lid|client|hash|replaced|ns|id
+//! ```
+//!
+//! A record this version does not understand (another version, a field too many or too few,
+//! an unknown flag, a number with a sign or a space, a login id of the wrong shape) is no login.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_session::Session;
-use serde::{Deserialize, Serialize};
 
 /// The one session key the library owns. A single record, so it can never be half-written.
 pub(crate) const LOGIN_KEY: &str = "_login";
 
 /// The record format; bump it to retire every record written before.
-const VERSION: u8 = 2;
+const VERSION: &str = "3";
+
+/// `flags` bits.
+const FRESH: u8 = 1;
+const FORCED: u8 = 2;
+const REPLACED_OVERFLOW: u8 = 4;
 
 /// What the session stores for a logged-in user (docs/behaviour.md S6: one small record).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LoginRecord {
-    /// The format version, [`VERSION`].
-    pub(crate) v: u8,
     /// The namespace of the manager that made the login: another manager's login is not one.
     pub(crate) ns: String,
-    /// This login's random id: what logout revokes.
+    /// This login's random id (32 lowercase hex digits): what logout revokes.
     pub(crate) lid: String,
     /// The user's `get_id()`.
     pub(crate) id: String,
     /// When the user authenticated, on the authentication clock ([`auth_clock`], Unix
-    /// microseconds): a login restored from the remember cookie
-    /// keeps the time of the password login that set the cookie, so "log out everywhere"
-    /// reaches it.
+    /// microseconds): a login restored from the remember cookie keeps the time of the password
+    /// login that set the cookie, so "log out everywhere" reaches it.
     pub(crate) iat: u64,
     /// When this session's login began (Unix seconds), for the absolute timeout.
     pub(crate) since: u64,
-    /// When the login was last used, to the granularity below, for the idle timeout; zero when
-    /// no idle timeout is configured, since rewriting it costs session writes.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    /// When the login was last used, to the granularity of [`stale_seen`](Self::stale_seen),
+    /// for the idle timeout; zero when no idle timeout is configured, since rewriting it costs
+    /// session writes.
     pub(crate) seen: u64,
     /// Whether the login came from credentials in this session (Flask's `_fresh`).
     pub(crate) fresh: bool,
     /// The login was forced for a user who was already inactive, so inactivity alone does not
     /// end it (docs/behaviour.md B4 vs. B7: only a user who *becomes* inactive is logged out).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) forced: bool,
-    /// The session-protection fingerprint of the client that logged in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The session-protection fingerprint of the client that logged in (lowercase hex).
     pub(crate) client: Option<String>,
-    /// The MAC of the user's `session_auth_hash` at login; empty when the type has none.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// The MAC of the user's `session_auth_hash` at login (lowercase hex); empty when the type
+    /// has none.
     pub(crate) hash: String,
     /// How long this login's remember cookie lives (seconds; zero: none), so that a logout
     /// knows how long a copy of that cookie must stay revoked.
-    #[serde(default, skip_serializing_if = "is_zero")]
     pub(crate) remember: u64,
     /// The login ids this one replaced when the same user logged in again in this session:
     /// copies of the session or remember cookie taken before carry them, so logout revokes
     /// them too. At most [`MAX_REPLACED`]; past that, `replaced_overflow`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) replaced: Vec<String>,
     /// More logins were replaced than are listed: logout then ends every login of this user
     /// made before this one, which covers them.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) replaced_overflow: bool,
 }
 
@@ -93,7 +98,6 @@ impl LoginRecord {
     pub(crate) fn new(ns: &str, lid: String, id: String, iat: u64, fresh: bool) -> Self {
         let now = unix_now();
         Self {
-            v: VERSION,
             ns: ns.to_owned(),
             lid,
             id,
@@ -168,14 +172,6 @@ impl LoginRecord {
     }
 }
 
-#[expect(
-    clippy::trivially_copy_pass_by_ref,
-    reason = "serde passes fields by reference"
-)]
-fn is_zero(value: &u64) -> bool {
-    *value == 0
-}
-
 /// The authentication clock: Unix microseconds, strictly increasing within the process. Logins
 /// are stamped with it and "log out everywhere" revokes what was stamped before its own reading,
 /// so within one process every login is clearly before or after it, however close together;
@@ -204,15 +200,159 @@ pub(crate) fn unix_now() -> u64 {
 
 /// The session's login record, if it holds one this version understands.
 pub(crate) fn read_record(session: &Session) -> Option<LoginRecord> {
-    match session.get::<LoginRecord>(LOGIN_KEY) {
-        Ok(record) => record.filter(|record| record.v == VERSION),
-        Err(err) => {
-            // Wrong-typed, older or unknown data under our key: no login (fail closed), and the
-            // data is left for inspection.
+    let decoded = match session.get::<String>(LOGIN_KEY) {
+        Ok(text) => LoginRecord::decode(&text?),
+        Err(_) => Err("not a string"),
+    };
+    // Wrong-typed, older or unknown data under our key: no login (fail closed), and the data is
+    // left for inspection.
+    decoded
+        .inspect_err(|err| {
             tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
-            None
+        })
+        .ok()
+}
+
+/// Writes `record` as the session's login record.
+pub(crate) fn write_record(
+    session: &Session,
+    record: &LoginRecord,
+) -> Result<(), actix_session::SessionInsertError> {
+    session.insert(LOGIN_KEY, record.encode())
+}
+
+impl LoginRecord {
+    /// The record as one line of text (the module docs give the layout).
+    pub(crate) fn encode(&self) -> String {
+        use std::fmt::Write as _;
+
+        let flags = u8::from(self.fresh) * FRESH
+            | u8::from(self.forced) * FORCED
+            | u8::from(self.replaced_overflow) * REPLACED_OVERFLOW;
+        let client = self.client.as_deref().unwrap_or_default();
+        let mut text = String::with_capacity(96 + self.ns.len() + self.id.len());
+        // Writing to a `String` cannot fail.
+        let _ = write!(
+            text,
+            "{VERSION}|{flags}|{}|{}|{}|{}|{}|{client}|{}|",
+            self.iat, self.since, self.seen, self.remember, self.lid, self.hash
+        );
+        for (n, lid) in self.replaced.iter().enumerate() {
+            if n > 0 {
+                text.push(',');
+            }
+            text.push_str(lid);
         }
+        let _ = write!(text, "|{}|{}", self.ns, self.id);
+        text
     }
+
+    /// Parses a record [`encode`](Self::encode) wrote; anything else is an error naming what
+    /// is wrong, for the debug log.
+    pub(crate) fn decode(text: &str) -> Result<Self, &'static str> {
+        let mut fields = Fields(text);
+        if fields.next()? != VERSION {
+            return Err("another version");
+        }
+        let flags = number(fields.next()?)?;
+        if flags > u64::from(FRESH | FORCED | REPLACED_OVERFLOW) {
+            return Err("unknown flags");
+        }
+        let iat = number(fields.next()?)?;
+        let since = number(fields.next()?)?;
+        let seen = number(fields.next()?)?;
+        let remember = number(fields.next()?)?;
+        let lid = login_id(fields.next()?)?.to_owned();
+        let client = match fields.next()? {
+            "" => None,
+            client => Some(hex(client)?.to_owned()),
+        };
+        let hash = match fields.next()? {
+            "" => String::new(),
+            hash => hex(hash)?.to_owned(),
+        };
+        let replaced = match fields.next()? {
+            "" => Vec::new(),
+            list => list
+                .split(',')
+                .map(|lid| login_id(lid).map(str::to_owned))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        if replaced.len() > MAX_REPLACED {
+            return Err("too many replaced logins");
+        }
+        let ns = fields.next()?.to_owned();
+        if ns.is_empty() {
+            return Err("no namespace");
+        }
+        // The rest, `|` and all: ids are checked against the loader's id type later.
+        let id = fields.0.to_owned();
+        let flag = |bit: u8| flags & u64::from(bit) != 0;
+        Ok(Self {
+            ns,
+            lid,
+            id,
+            iat,
+            since,
+            seen,
+            fresh: flag(FRESH),
+            forced: flag(FORCED),
+            client,
+            hash,
+            remember,
+            replaced,
+            replaced_overflow: flag(REPLACED_OVERFLOW),
+        })
+    }
+}
+
+/// The `|`-separated fields of a record, read one at a time; what is left after the last one
+/// taken is the user id.
+struct Fields<'a>(&'a str);
+
+impl<'a> Fields<'a> {
+    fn next(&mut self) -> Result<&'a str, &'static str> {
+        // A byte search: `|` is ASCII, so it never splits a character.
+        let at = self
+            .0
+            .bytes()
+            .position(|byte| byte == b'|')
+            .ok_or("too few fields")?;
+        let field = &self.0[..at];
+        self.0 = &self.0[at + 1..];
+        Ok(field)
+    }
+}
+
+/// A decimal number as `encode` writes it: digits only (no sign, space or leading zero).
+fn number(field: &str) -> Result<u64, &'static str> {
+    let canonical = !field.is_empty()
+        && field.bytes().all(|byte| byte.is_ascii_digit())
+        && (field == "0" || !field.starts_with('0'));
+    canonical
+        .then(|| field.parse().ok())
+        .flatten()
+        .ok_or("not a number")
+}
+
+/// A login id: 32 lowercase hex digits, as `random::token` makes them.
+fn login_id(field: &str) -> Result<&str, &'static str> {
+    (field.len() == 32 && is_hex(field))
+        .then_some(field)
+        .ok_or("not a login id")
+}
+
+/// A MAC in lowercase hex, at most 64 digits.
+fn hex(field: &str) -> Result<&str, &'static str> {
+    (field.len() <= 64 && is_hex(field))
+        .then_some(field)
+        .ok_or("not hex")
+}
+
+fn is_hex(field: &str) -> bool {
+    field
+        .bytes()
+        .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
 #[cfg(test)]
@@ -225,6 +365,76 @@ mod tests {
             seen,
             ..LoginRecord::new("ns", "lid".into(), "1".into(), since, true)
         }
+    }
+
+    fn full() -> LoginRecord {
+        LoginRecord {
+            seen: 1_700_000_100,
+            forced: true,
+            client: Some("00ff00ff00ff00ff".into()),
+            hash: "0123456789abcdef0123456789abcdef".into(),
+            remember: 86_400,
+            replaced: vec!["a".repeat(32), "b".repeat(32)],
+            replaced_overflow: true,
+            ..LoginRecord::new(
+                "app::User",
+                "c".repeat(32),
+                "we|rd \"id\"".into(),
+                1_700_000_000_000_001,
+                true,
+            )
+        }
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let record = full();
+        assert_eq!(LoginRecord::decode(&record.encode()), Ok(record));
+        let plain = LoginRecord::new("ns", "d".repeat(32), "1".into(), 5, false);
+        let text = plain.encode();
+        assert!(text.starts_with("3|0|5|"), "{text}");
+        assert!(text.ends_with("||||ns|1"), "{text}");
+        assert_eq!(LoginRecord::decode(&text), Ok(plain));
+    }
+
+    #[test]
+    fn anything_else_is_no_record() {
+        let good = full().encode();
+        let fields: Vec<&str> = good.splitn(12, '|').collect();
+        let with = |index: usize, value: &str| {
+            let mut fields = fields.clone();
+            fields[index] = value;
+            fields.join("|")
+        };
+        let lid = "e".repeat(32);
+        let nine = vec![lid.as_str(); MAX_REPLACED + 1].join(",");
+        for (text, why) in [
+            (with(0, "2"), "an older version"),
+            (with(0, "4"), "a newer version"),
+            (with(1, "8"), "an unknown flag"),
+            (with(1, "+1"), "a signed number"),
+            (with(2, ""), "an empty number"),
+            (with(2, " 1"), "a padded number"),
+            (with(2, "01"), "a leading zero"),
+            (with(2, "18446744073709551616"), "a number past u64"),
+            (with(6, &"C".repeat(32)), "an upper-case login id"),
+            (with(6, &"c".repeat(31)), "a short login id"),
+            (with(7, "xyz"), "a fingerprint that is not hex"),
+            (with(8, &"0".repeat(65)), "an over-long hash"),
+            (with(9, &format!("{lid},")), "an empty replaced id"),
+            (with(9, &nine), "too many replaced ids"),
+            (with(10, ""), "no namespace"),
+            (fields[..11].join("|"), "no id field"),
+            (String::new(), "nothing"),
+            (r#"{"v":2,"ns":"app::User"}"#.to_owned(), "a version 2 record"),
+        ] {
+            assert!(LoginRecord::decode(&text).is_err(), "{why}: {text}");
+        }
+        assert_eq!(
+            LoginRecord::decode(&with(8, "")).map(|record| record.hash),
+            Ok(String::new()),
+            "control: an empty hash is none"
+        );
     }
 
     #[test]

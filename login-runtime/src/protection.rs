@@ -1,5 +1,6 @@
 //! Session protection: noticing a session cookie used from another client.
 
+use std::fmt::{self, Write as _};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
 
@@ -9,7 +10,7 @@ use actix_web::http::header::{self, HeaderName};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::auth_hash::{hex, keyed_mac, mac};
+use crate::auth_hash::{keyed_mac, mac};
 
 /// How hard to react when a session is used from a client that does not match the one that
 /// logged in (Flask-Login's `session_protection`).
@@ -51,8 +52,8 @@ pub(crate) struct Fingerprinter {
     keyed: Hmac<Sha256>,
 }
 
-impl std::fmt::Debug for Fingerprinter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Fingerprinter(..)")
     }
 }
@@ -86,23 +87,75 @@ impl Fingerprinter {
         }
     }
 
-    /// The fingerprint of the client sending `req`.
+    /// The fingerprint of the client sending `req`. Computed on every request of a logged-in
+    /// user, so it allocates nothing: the address is written straight into the MAC.
     pub(crate) fn fingerprint(
         &self,
         req: &HttpRequest,
         trusted_proxies: &[IpAddr],
         header: ForwardedHeader,
-    ) -> String {
-        let address = client_address(req, trusted_proxies, header).unwrap_or_default();
+    ) -> Fingerprint {
         let agent = req
             .headers()
             .get(header::USER_AGENT)
             .map_or(&b""[..], |value| value.as_bytes());
-        let mut mac = self.keyed.clone();
-        mac.update(address.as_bytes());
+        let mut mac = MacInput(self.keyed.clone());
+        if let Some(address) = client_address(req, trusted_proxies, header) {
+            // Writing into a MAC cannot fail.
+            let _ = write!(mac, "{address}");
+        }
+        let mut mac = mac.0;
         mac.update(b"|");
         mac.update(agent);
-        hex(&mac.finalize().into_bytes()[..FINGERPRINT_BYTES])
+        let digest = mac.finalize().into_bytes();
+        let mut hex = [0; 2 * FINGERPRINT_BYTES];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(&digest[..FINGERPRINT_BYTES]) {
+            pair[0] = HEX_DIGITS[usize::from(byte >> 4)];
+            pair[1] = HEX_DIGITS[usize::from(byte & 0xf)];
+        }
+        Fingerprint(hex)
+    }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// A client fingerprint: [`FINGERPRINT_BYTES`] of MAC as lowercase hex, as the login record
+/// stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fingerprint([u8; 2 * FINGERPRINT_BYTES]);
+
+impl Fingerprint {
+    pub(crate) fn as_str(&self) -> &str {
+        // Hex digits only, so always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// Text written into a MAC.
+struct MacInput(Hmac<Sha256>);
+
+impl fmt::Write for MacInput {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0.update(text.as_bytes());
+        Ok(())
+    }
+}
+
+/// A client address: the peer's, or an entry of the forwarding chain (normally an address too,
+/// but whatever a trusted proxy wrote there).
+pub(crate) enum ClientAddress {
+    /// The peer's or a parsed forwarding entry's address: no allocation on the common path.
+    Ip(IpAddr),
+    /// A forwarding entry as written.
+    Hop(String),
+}
+
+impl fmt::Display for ClientAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ip(ip) => ip.fmt(f),
+            Self::Hop(hop) => f.write_str(hop),
+        }
     }
 }
 
@@ -115,14 +168,14 @@ pub(crate) fn client_address(
     req: &HttpRequest,
     trusted_proxies: &[IpAddr],
     header: ForwardedHeader,
-) -> Option<String> {
+) -> Option<ClientAddress> {
     let peer = req.peer_addr()?.ip();
     if !trusted_proxies.contains(&peer) {
-        return Some(peer.to_string());
+        return Some(ClientAddress::Ip(peer));
     }
-    let mut client = peer.to_string();
+    let mut client = ClientAddress::Ip(peer);
     for hop in forwarded_chain(req, header).iter().rev() {
-        client = hop.clone();
+        client = ClientAddress::Hop(hop.clone());
         match hop.parse::<IpAddr>() {
             Ok(ip) if trusted_proxies.contains(&ip) => continue,
             _ => break,

@@ -31,6 +31,23 @@ impl MemoryStore {
             .unwrap_or_default()
     }
 
+    /// The login record of every stored session that holds one, field by field (see
+    /// [`record_fields`](crate::record_fields)).
+    pub fn login_records(&self) -> Vec<HashMap<&'static str, String>> {
+        let records: Vec<String> = self
+            .sessions
+            .lock()
+            .map(|sessions| {
+                sessions
+                    .values()
+                    .filter_map(|state| state.get("_login"))
+                    .filter_map(|value| serde_json::from_str::<String>(value).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        records.iter().map(|text| crate::record_fields(text)).collect()
+    }
+
     /// Whether no session is stored.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -26,7 +26,8 @@ use tokio::sync::OnceCell;
 use crate::config::Config;
 use crate::error::LoginError;
 use crate::events::{LoginEvent, emit};
-use crate::login_record::{LOGIN_KEY, LoginRecord, LoginRef, read_record, unix_now};
+use crate::login_record::{self, LOGIN_KEY, LoginRecord, LoginRef, read_record, unix_now};
+use crate::protection::Fingerprint;
 use crate::remember::RememberCheck;
 use crate::revocation::StoreFuture;
 use crate::untyped_state::UntypedState;
@@ -165,7 +166,7 @@ impl<U: UserLoader> RequestState<U> {
     }
 
     /// This client's session-protection fingerprint; `None` when protection is off.
-    fn client_id(&self, req: &HttpRequest) -> Option<String> {
+    fn client_id(&self, req: &HttpRequest) -> Option<Fingerprint> {
         if self.config.protection == SessionProtection::Off {
             return None;
         }
@@ -231,7 +232,7 @@ impl<U: UserLoader> RequestState<U> {
 
     fn write_record(&self, session: &Session, record: &LoginRecord) {
         self.wrote_session.set(true);
-        if let Err(err) = session.insert(LOGIN_KEY, record) {
+        if let Err(err) = login_record::write_record(session, record) {
             tracing::error!(target: "login_runtime", "cannot write the login record: {err}");
         }
     }

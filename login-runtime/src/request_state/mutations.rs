@@ -10,7 +10,7 @@ use super::{CookieChange, Identity, RequestState};
 use crate::csrf::CSRF_KEY;
 use crate::error::LoginError;
 use crate::events::LoginEvent;
-use crate::login_record::{LOGIN_KEY, LoginRecord, LoginRef, auth_clock};
+use crate::login_record::{self, LOGIN_KEY, LoginRecord, LoginRef, auth_clock};
 use crate::remember::{RememberCheck, Remembered};
 use crate::{LoginOptions, UserLoader, random};
 
@@ -42,7 +42,7 @@ impl<U: UserLoader> RequestState<U> {
         session.remove(CSRF_KEY);
         let mut record = LoginRecord {
             forced: !active,
-            client: self.client_id(req),
+            client: self.client_id(req).map(|client| client.as_str().to_owned()),
             hash: self.config.auth.tag(&*user),
             ..LoginRecord::new(
                 &self.config.namespace,
@@ -60,7 +60,7 @@ impl<U: UserLoader> RequestState<U> {
             // must end with this one's logout.
             record.replacing(previous);
         }
-        session.insert(LOGIN_KEY, &record).map_err(|err| {
+        login_record::write_record(&session, &record).map_err(|err| {
             LoginError::misconfigured(format!("cannot write the login record: {err}"))
         })?;
         session.renew();
@@ -211,7 +211,7 @@ impl<U: UserLoader> RequestState<U> {
             && let Some(mut record) = self.own_record(&session)
         {
             record.fresh = true;
-            record.client = self.client_id(req);
+            record.client = self.client_id(req).map(|client| client.as_str().to_owned());
             session.renew();
             self.write_record(&session, &record);
             *self.changed.borrow_mut() = Some(Some(Identity {

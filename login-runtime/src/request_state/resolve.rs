@@ -103,7 +103,7 @@ impl<U: UserLoader> RequestState<U> {
         let (Some(stored), Some(current)) = (&record.client, self.client_id(req)) else {
             return true;
         };
-        if *stored == current {
+        if stored == current.as_str() {
             return true;
         }
         self.emit(req, &LoginEvent::SessionProtected);
@@ -164,7 +164,7 @@ impl<U: UserLoader> RequestState<U> {
         // Into the session, with this client's fingerprint, so that `Strong` protection accepts
         // the next request (Flask-Login logs such a user out again at once).
         let record = LoginRecord {
-            client: self.client_id(req),
+            client: self.client_id(req).map(|client| client.as_str().to_owned()),
             hash: login.tag.clone(),
             remember: lifetime.as_secs(),
             ..LoginRecord::new(

@@ -618,14 +618,12 @@ async fn s7_a_spoofed_forwarding_entry_does_not_pass_strong_protection() {
 
 /// The `client` field of the one login record in `memory`.
 fn stored_client(memory: &MemoryStore) -> String {
-    // `dump` is the Debug form of the stored JSON text: drop its escapes to read the JSON.
-    let dump = memory.dump().replace('\\', "");
-    let start = dump
-        .find("\"client\":\"")
-        .unwrap_or_else(|| panic!("no client fingerprint stored: {dump}"))
-        + "\"client\":\"".len();
-    let len = dump[start..].find('"').expect("a closing quote");
-    dump[start..start + len].to_owned()
+    let records = memory.login_records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    records[0]
+        .get("client")
+        .cloned()
+        .unwrap_or_else(|| panic!("no client fingerprint stored: {records:?}"))
 }
 
 /// Before: the fingerprint was an unkeyed SHA-256 of "address|User-Agent", so anyone who could
