@@ -1,5 +1,6 @@
 -- wrk script for the scale mode: logs in (POST /login) and writes the session cookie of each
--- response, one `name=value` a line, to a file, until it has <count>; then stops the thread.
+-- response, one `name=value` a line, to a file, until it has <count>; then creates <file>.done
+-- and stops the thread.
 -- Run it with -t1 (one thread writes the file) and a bounded -d.
 -- Usage: wrk -t1 -s mint.lua URL/login -- <count> <file> [cookie name]
 wrk.method = "POST"
@@ -9,6 +10,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 function init(args)
    wanted = tonumber(args[1]) or 1000
    out = assert(io.open(args[2], "w"))
+   done_marker = args[2] .. ".done"
    prefix = (args[3] or "id") .. "="
    minted = 0
    failed = 0
@@ -29,6 +31,8 @@ function response(status, headers, body)
       minted = minted + 1
       if minted >= wanted then
          out:close()
+         -- The marker run.sh waits for: wrk itself sleeps out its whole -d.
+         assert(io.open(done_marker, "w")):close()
          wrk.thread:stop()
       end
    else

@@ -39,7 +39,12 @@ HZ=$(getconf CLK_TCK)
 # At most one server runs at a time, and SERVER_PID is cleared once it has been reaped, so
 # the trap never signals a pid that may have been reused.
 SERVER_PID=
+MINT_PID=
 cleanup() {
+    if [[ -n $MINT_PID ]]; then
+        kill "$MINT_PID" 2>/dev/null || true
+        wait "$MINT_PID" 2>/dev/null || true
+    fi
     if [[ -n $SERVER_PID ]]; then
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
@@ -48,6 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'echo "run.sh: line $LINENO: a command failed (status $?)" >&2' ERR
 
 die() {
     echo "FAIL: $*" >&2
@@ -142,11 +148,11 @@ header() { # the value of the last header $1 of the last response
         END { print value }'
 }
 session_cookie() { # `id=...` from the last response's Set-Cookie headers
-    tr -d '\r' <"$WORK/h" | grep -i '^set-cookie: id=' | tail -1 | sed 's/^[^:]*: //; s/;.*//'
+    { tr -d '\r' <"$WORK/h" | grep -i '^set-cookie: id=' || true; } | tail -1 | sed 's/^[^:]*: //; s/;.*//'
 }
 set_cookies() { # the names of the cookies the last response set, or -
     local names
-    names=$(tr -d '\r' <"$WORK/h" | grep -i '^set-cookie:' | sed 's/^[^:]*: //; s/=.*//' | paste -sd, -)
+    names=$({ tr -d '\r' <"$WORK/h" | grep -i '^set-cookie:' || true; } | sed 's/^[^:]*: //; s/=.*//' | paste -sd, -)
     echo "${names:--}"
 }
 
@@ -324,11 +330,25 @@ scale() {
     local rss_start hwm_start
     rss_start=$(status_kb "$SERVER_PID" VmRSS)
     hwm_start=$(status_kb "$SERVER_PID" VmHWM)
-    echo "scale: logging in $SCALE sessions (bounded: ${MINT_SECONDS:-300} s)" >&2
-    timeout $((${MINT_SECONDS:-300} + 30)) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${MINT_SECONDS:-300}s" \
-        -H "User-Agent: $UA" -s "$HERE/mint.lua" "$SERVER_URL/login" -- "$SCALE" "$cookies" id \
-        >"$WORK/mint.out" 2>&1 || die "minting failed: $(cat "$WORK/mint.out")"
+    local mint_seconds=${MINT_SECONDS:-300} started elapsed
+    echo "scale: logging in $SCALE sessions (bounded: $mint_seconds s)" >&2
+    # wrk sleeps for its whole -d even after mint.lua has stopped its thread, so the script
+    # drops a marker file when it has all the cookies and wrk is stopped here.
+    started=$(date +%s.%N)
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${mint_seconds}s" -H "User-Agent: $UA" \
+        -s "$HERE/mint.lua" "$SERVER_URL/login" -- "$SCALE" "$cookies" id >"$WORK/mint.out" 2>&1 &
+    MINT_PID=$!
+    for i in $(seq 1 $((mint_seconds * 10))); do
+        if [[ -e $cookies.done ]] || ! kill -0 "$MINT_PID" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+    kill "$MINT_PID" 2>/dev/null || true
+    wait "$MINT_PID" 2>/dev/null || true
+    MINT_PID=
+    [[ -e $cookies.done ]] || die "minting did not finish within $mint_seconds s: $(cat "$WORK/mint.out")"
     minted=$(wc -l <"$cookies")
+    echo "scale: $minted sessions logged in in $elapsed s" >&2
     ((minted == SCALE)) || die "minted $minted of $SCALE session cookies"
     [[ $(sort -u "$cookies" | wc -l) == "$SCALE" ]] || die "the minted cookies are not all distinct"
     # A sample must be logged in: first, middle, last.
@@ -350,7 +370,7 @@ scale() {
     done
     stop_server
     python3 "$HERE/report.py" scale "$CSV" "$HERE/results-scale.md" \
-        "ours (defaults), $SCALE sessions minted; RSS at start $rss_start kB (HWM $hwm_start), after minting $rss_minted kB (HWM $hwm_minted); duration ${DURATION} s per level, wrk -t1 -c${CONNECTIONS}, $(date -u +%Y-%m-%dT%H:%MZ)"
+        "ours (defaults), $SCALE sessions logged in in $elapsed s; RSS at start $rss_start kB (HWM $hwm_start), after minting $rss_minted kB (HWM $hwm_minted); duration ${DURATION} s per level, wrk -t1 -c${CONNECTIONS}, $(date -u +%Y-%m-%dT%H:%MZ)"
 }
 
 # ---------------------------------------------------------------------------------------------

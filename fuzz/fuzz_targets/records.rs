@@ -98,11 +98,16 @@ where
     call_service(app, req.to_request()).await
 }
 
-/// Whether `record` is one the library may accept: version 2, this manager's namespace.
+/// Whether `record` is one the library may accept: a version 3 record (one line of twelve
+/// `|`-separated fields, the user id last) of this manager's namespace.
 fn well_formed(record: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(record).is_ok_and(|value| {
-        value["v"] == 2 && value["ns"] == std::any::type_name::<User>() && value["id"].is_string()
-    })
+    let text = match serde_json::from_slice::<serde_json::Value>(record) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(_) => return false,
+        Err(_) => String::from_utf8_lossy(record).into_owned(),
+    };
+    let fields: Vec<&str> = text.splitn(12, '|').collect();
+    fields.len() == 12 && fields[0] == "3" && fields[10] == std::any::type_name::<User>()
 }
 
 fuzz_target!(|input: (u8, u64, &[u8])| {

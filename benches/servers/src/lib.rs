@@ -92,7 +92,9 @@ pub fn login_url(path: &str) -> String {
 
 /// Whether `--<name>` is on the command line.
 pub fn flag(name: &str) -> bool {
-    std::env::args().skip(1).any(|arg| arg == format!("--{name}"))
+    std::env::args()
+        .skip(1)
+        .any(|arg| arg == format!("--{name}"))
 }
 
 /// The address to listen on: always loopback, the port from the first numeric argument, else

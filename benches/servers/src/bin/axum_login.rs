@@ -13,15 +13,17 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Form, Request};
 use axum::http::{StatusCode, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use axum_login::{AuthManagerLayerBuilder, AuthUser, AuthnBackend, UserId};
-use login_runtime_bench_servers::{COOKIE_NAME, LoginForm, SESSION_KEY, address, login_url, user_table};
-use tower_sessions::cookie::Key;
+use login_runtime_bench_servers::{
+    COOKIE_NAME, LoginForm, SESSION_KEY, address, login_url, user_table,
+};
+use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{MemoryStore, SessionManagerLayer};
 
 #[derive(Clone, Debug)]
@@ -113,6 +115,8 @@ async fn main() -> std::io::Result<()> {
     let session_layer = SessionManagerLayer::new(MemoryStore::default())
         .with_name(COOKIE_NAME)
         .with_secure(false)
+        // actix-session's default (tower-sessions' is `Strict`), so the cookies match.
+        .with_same_site(SameSite::Lax)
         .with_private(Key::from(&SESSION_KEY));
     let backend = Backend {
         users: Arc::new(user_table(|id, name| User { id, name })),

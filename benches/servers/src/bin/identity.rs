@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use actix_identity::{Identity, IdentityMiddleware};
 use actix_web::http::header;
-use actix_web::{
-    App, HttpMessage, HttpRequest, HttpResponse, HttpServer, get, post, web,
-};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, get, post, web};
 use login_runtime_bench_servers::{LoginForm, actix_session, address, login_url, user_table};
 
 #[derive(Clone)]
