@@ -59,7 +59,7 @@ pub fn csrf_token(req: &HttpRequest) -> Result<String, actix_web::Error> {
     if let Some(token) = stored_token(&session) {
         return Ok(token);
     }
-    let token = random::token()?;
+    let token = random::token();
     session.insert(CSRF_KEY, &token)?;
     Ok(token)
 }

@@ -426,7 +426,10 @@ mod tests {
             (with(10, ""), "no namespace"),
             (fields[..11].join("|"), "no id field"),
             (String::new(), "nothing"),
-            (r#"{"v":2,"ns":"app::User"}"#.to_owned(), "a version 2 record"),
+            (
+                r#"{"v":2,"ns":"app::User"}"#.to_owned(),
+                "a version 2 record",
+            ),
         ] {
             assert!(LoginRecord::decode(&text).is_err(), "{why}: {text}");
         }

@@ -17,6 +17,15 @@ pub(crate) fn bytes<const N: usize>() -> Result<[u8; N], LoginError> {
 }
 
 /// 128 random bits as 32 lowercase hex digits: a login id or a CSRF token.
-pub(crate) fn token() -> Result<String, LoginError> {
-    Ok(hex(&bytes::<16>()?))
+///
+/// Made on every login, so from rand's thread-local CSPRNG (ChaCha12, seeded and periodically
+/// reseeded from the operating system) rather than a system call each time: the generator
+/// actix-session draws its own session keys from, and that the `cookie` crate's encryption
+/// nonces come from, so an app that runs at all already depends on it.
+pub(crate) fn token() -> String {
+    use rand::RngCore as _;
+
+    let mut buf = [0u8; 16];
+    rand::rng().fill_bytes(&mut buf);
+    hex(&buf)
 }

@@ -45,7 +45,10 @@ impl MemoryStore {
                     .collect()
             })
             .unwrap_or_default();
-        records.iter().map(|text| crate::record_fields(text)).collect()
+        records
+            .iter()
+            .map(|text| crate::record_fields(text))
+            .collect()
     }
 
     /// Whether no session is stored.

@@ -189,6 +189,9 @@ impl<U: UserLoader> RequestState<U> {
 
     /// Whether `login` was revoked; a store that cannot say in time fails the request (503).
     async fn revoked(&self, login: LoginRef<'_>) -> Result<bool, LoginError> {
+        if let Some(revoked) = self.config.revocations.is_revoked_now(login) {
+            return Ok(revoked);
+        }
         self.bounded(self.config.revocations.is_revoked(login))
             .await
     }

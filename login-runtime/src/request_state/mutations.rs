@@ -46,7 +46,7 @@ impl<U: UserLoader> RequestState<U> {
             hash: self.config.auth.tag(&*user),
             ..LoginRecord::new(
                 &self.config.namespace,
-                random::token()?,
+                random::token(),
                 id,
                 auth_clock(),
                 options.fresh,

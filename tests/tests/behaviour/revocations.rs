@@ -162,7 +162,10 @@ async fn s6_a_plain_login_record_holds_no_last_use_remember_lifetime_or_replacem
     assert!(record.contains_key("lid"), "{record:?}");
     assert_eq!(record["seen"], "0", "no last use without an idle timeout");
     assert_eq!(record["remember"], "0", "no remember cookie");
-    assert_eq!(record["flags"], "1", "fresh, neither forced nor overflowing");
+    assert_eq!(
+        record["flags"], "1",
+        "fresh, neither forced nor overflowing"
+    );
     for empty in ["replaced", "hash"] {
         assert!(!record.contains_key(empty), "{empty} in {record:?}");
     }
