@@ -15,6 +15,7 @@
 //! A record this version does not understand (another version, a field too many or too few,
 //! an unknown flag, a number with a sign or a space, a login id of the wrong shape) is no login.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -32,14 +33,17 @@ const FORCED: u8 = 2;
 const REPLACED_OVERFLOW: u8 = 4;
 
 /// What the session stores for a logged-in user (docs/behaviour.md S6: one small record).
+///
+/// Its text fields borrow from the session's copy of the record where they can: the record is
+/// read on every request of a logged-in user, and written far more rarely.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LoginRecord {
+pub(crate) struct LoginRecord<'a> {
     /// The namespace of the manager that made the login: another manager's login is not one.
-    pub(crate) ns: String,
+    pub(crate) ns: Cow<'a, str>,
     /// This login's random id (32 lowercase hex digits): what logout revokes.
-    pub(crate) lid: String,
+    pub(crate) lid: Cow<'a, str>,
     /// The user's `get_id()`.
-    pub(crate) id: String,
+    pub(crate) id: Cow<'a, str>,
     /// When the user authenticated, on the authentication clock ([`auth_clock`], Unix
     /// microseconds): a login restored from the remember cookie keeps the time of the password
     /// login that set the cookie, so "log out everywhere" reaches it.
@@ -56,17 +60,17 @@ pub(crate) struct LoginRecord {
     /// end it (docs/behaviour.md B4 vs. B7: only a user who *becomes* inactive is logged out).
     pub(crate) forced: bool,
     /// The session-protection fingerprint of the client that logged in (lowercase hex).
-    pub(crate) client: Option<String>,
+    pub(crate) client: Option<Cow<'a, str>>,
     /// The MAC of the user's `session_auth_hash` at login (lowercase hex); empty when the type
     /// has none.
-    pub(crate) hash: String,
+    pub(crate) hash: Cow<'a, str>,
     /// How long this login's remember cookie lives (seconds; zero: none), so that a logout
     /// knows how long a copy of that cookie must stay revoked.
     pub(crate) remember: u64,
     /// The login ids this one replaced when the same user logged in again in this session:
     /// copies of the session or remember cookie taken before carry them, so logout revokes
     /// them too. At most [`MAX_REPLACED`]; past that, `replaced_overflow`.
-    pub(crate) replaced: Vec<String>,
+    pub(crate) replaced: Vec<Cow<'a, str>>,
     /// More logins were replaced than are listed: logout then ends every login of this user
     /// made before this one, which covers them.
     pub(crate) replaced_overflow: bool,
@@ -93,21 +97,21 @@ pub struct LoginRef<'a> {
     pub issued_at: u64,
 }
 
-impl LoginRecord {
+impl<'a> LoginRecord<'a> {
     /// A record for a login happening now.
-    pub(crate) fn new(ns: &str, lid: String, id: String, iat: u64, fresh: bool) -> Self {
+    pub(crate) fn new(ns: &'a str, lid: String, id: String, iat: u64, fresh: bool) -> Self {
         let now = unix_now();
         Self {
-            ns: ns.to_owned(),
-            lid,
-            id,
+            ns: Cow::Borrowed(ns),
+            lid: Cow::Owned(lid),
+            id: Cow::Owned(id),
             iat,
             since: now,
             seen: 0,
             fresh,
             forced: false,
             client: None,
-            hash: String::new(),
+            hash: Cow::Borrowed(""),
             remember: 0,
             replaced: Vec::new(),
             replaced_overflow: false,
@@ -116,11 +120,15 @@ impl LoginRecord {
 
     /// Carries over what a logout must revoke from `previous`, the same user's login this one
     /// replaces in the session.
-    pub(crate) fn replacing(&mut self, previous: LoginRecord) {
+    pub(crate) fn replacing(&mut self, previous: LoginRecord<'_>) {
         self.remember = self.remember.max(previous.remember);
         self.replaced_overflow = previous.replaced_overflow;
-        self.replaced = previous.replaced;
-        self.replaced.push(previous.lid);
+        self.replaced = previous
+            .replaced
+            .into_iter()
+            .map(|lid| Cow::Owned(lid.into_owned()))
+            .collect();
+        self.replaced.push(Cow::Owned(previous.lid.into_owned()));
         if self.replaced.len() > MAX_REPLACED {
             self.replaced.remove(0);
             self.replaced_overflow = true;
@@ -198,30 +206,56 @@ pub(crate) fn unix_now() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-/// The session's login record, if it holds one this version understands.
-pub(crate) fn read_record(session: &Session) -> Option<LoginRecord> {
-    let decoded = match session.get::<String>(LOGIN_KEY) {
-        Ok(text) => LoginRecord::decode(&text?),
-        Err(_) => Err("not a string"),
-    };
-    // Wrong-typed, older or unknown data under our key: no login (fail closed), and the data is
-    // left for inspection.
-    decoded
+/// The text of the session's login record, if there is one; [`LoginRecord::parse`] reads it.
+pub(crate) fn read_text(session: &Session) -> Option<String> {
+    session
+        .get::<String>(LOGIN_KEY)
         .inspect_err(|err| {
             tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
         })
         .ok()
+        .flatten()
+}
+
+/// The session's login record, if it holds one this version understands, owning its text.
+pub(crate) fn read_record(session: &Session) -> Option<LoginRecord<'static>> {
+    LoginRecord::parse(&read_text(session)?).map(LoginRecord::into_owned)
 }
 
 /// Writes `record` as the session's login record.
 pub(crate) fn write_record(
     session: &Session,
-    record: &LoginRecord,
+    record: &LoginRecord<'_>,
 ) -> Result<(), actix_session::SessionInsertError> {
     session.insert(LOGIN_KEY, record.encode())
 }
 
-impl LoginRecord {
+impl<'a> LoginRecord<'a> {
+    /// The record in `text`, if it is one this version understands. Wrong-typed, older or
+    /// unknown data under our key is no login (fail closed), and the data is left for
+    /// inspection.
+    pub(crate) fn parse(text: &'a str) -> Option<Self> {
+        Self::decode(text)
+            .inspect_err(|err| {
+                tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
+            })
+            .ok()
+    }
+
+    /// The record with its text copied out of the session's.
+    pub(crate) fn into_owned(self) -> LoginRecord<'static> {
+        let own = |text: Cow<'_, str>| Cow::Owned(text.into_owned());
+        LoginRecord {
+            ns: own(self.ns),
+            lid: own(self.lid),
+            id: own(self.id),
+            client: self.client.map(own),
+            hash: own(self.hash),
+            replaced: self.replaced.into_iter().map(own).collect(),
+            ..self
+        }
+    }
+
     /// The record as one line of text (the module docs give the layout).
     pub(crate) fn encode(&self) -> String {
         use std::fmt::Write as _;
@@ -249,7 +283,7 @@ impl LoginRecord {
 
     /// Parses a record [`encode`](Self::encode) wrote; anything else is an error naming what
     /// is wrong, for the debug log.
-    pub(crate) fn decode(text: &str) -> Result<Self, &'static str> {
+    pub(crate) fn decode(text: &'a str) -> Result<Self, &'static str> {
         let mut fields = Fields(text);
         if fields.next()? != VERSION {
             return Err("another version");
@@ -262,31 +296,28 @@ impl LoginRecord {
         let since = number(fields.next()?)?;
         let seen = number(fields.next()?)?;
         let remember = number(fields.next()?)?;
-        let lid = login_id(fields.next()?)?.to_owned();
+        let lid = Cow::Borrowed(login_id(fields.next()?)?);
         let client = match fields.next()? {
             "" => None,
-            client => Some(hex(client)?.to_owned()),
+            client => Some(Cow::Borrowed(hex(client)?)),
         };
-        let hash = match fields.next()? {
-            "" => String::new(),
-            hash => hex(hash)?.to_owned(),
-        };
+        let hash = Cow::Borrowed(hex(fields.next()?)?);
         let replaced = match fields.next()? {
             "" => Vec::new(),
             list => list
                 .split(',')
-                .map(|lid| login_id(lid).map(str::to_owned))
+                .map(|lid| login_id(lid).map(Cow::Borrowed))
                 .collect::<Result<Vec<_>, _>>()?,
         };
         if replaced.len() > MAX_REPLACED {
             return Err("too many replaced logins");
         }
-        let ns = fields.next()?.to_owned();
+        let ns = Cow::Borrowed(fields.next()?);
         if ns.is_empty() {
             return Err("no namespace");
         }
         // The rest, `|` and all: ids are checked against the loader's id type later.
-        let id = fields.0.to_owned();
+        let id = Cow::Borrowed(fields.0);
         let flag = |bit: u8| flags & u64::from(bit) != 0;
         Ok(Self {
             ns,
@@ -359,7 +390,7 @@ fn is_hex(field: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn at(since: u64, seen: u64) -> LoginRecord {
+    fn at(since: u64, seen: u64) -> LoginRecord<'static> {
         LoginRecord {
             since,
             seen,
@@ -367,14 +398,14 @@ mod tests {
         }
     }
 
-    fn full() -> LoginRecord {
+    fn full() -> LoginRecord<'static> {
         LoginRecord {
             seen: 1_700_000_100,
             forced: true,
             client: Some("00ff00ff00ff00ff".into()),
             hash: "0123456789abcdef0123456789abcdef".into(),
             remember: 86_400,
-            replaced: vec!["a".repeat(32), "b".repeat(32)],
+            replaced: vec!["a".repeat(32).into(), "b".repeat(32).into()],
             replaced_overflow: true,
             ..LoginRecord::new(
                 "app::User",
@@ -435,7 +466,7 @@ mod tests {
         }
         assert_eq!(
             LoginRecord::decode(&with(8, "")).map(|record| record.hash),
-            Ok(String::new()),
+            Ok(Cow::Borrowed("")),
             "control: an empty hash is none"
         );
     }

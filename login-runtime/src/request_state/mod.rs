@@ -14,6 +14,7 @@ mod resolve;
 mod untyped;
 
 use std::any::type_name;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -175,6 +176,12 @@ impl<U: UserLoader> RequestState<U> {
         Some(fingerprinter.fingerprint(req, proxies, header))
     }
 
+    /// This client's fingerprint as the login record stores it.
+    fn client_field(&self, req: &HttpRequest) -> Option<Cow<'static, str>> {
+        self.client_id(req)
+            .map(|client| Cow::Owned(client.as_str().to_owned()))
+    }
+
     fn remember_check(&self, req: &HttpRequest) -> &RememberCheck {
         self.remember.get_or_init(|| match &self.config.remember {
             Some(remember) => remember.check(req, &self.config.namespace),
@@ -183,7 +190,7 @@ impl<U: UserLoader> RequestState<U> {
     }
 
     /// The session's login record, if this manager made it.
-    fn own_record(&self, session: &Session) -> Option<LoginRecord> {
+    fn own_record(&self, session: &Session) -> Option<LoginRecord<'static>> {
         read_record(session).filter(|record| record.ns == self.config.namespace)
     }
 
@@ -233,7 +240,7 @@ impl<U: UserLoader> RequestState<U> {
             .await
     }
 
-    fn write_record(&self, session: &Session, record: &LoginRecord) {
+    fn write_record(&self, session: &Session, record: &LoginRecord<'_>) {
         self.wrote_session.set(true);
         if let Err(err) = login_record::write_record(session, record) {
             tracing::error!(target: "login_runtime", "cannot write the login record: {err}");

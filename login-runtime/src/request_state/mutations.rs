@@ -2,6 +2,7 @@
 //! keep a session valid across a password change. Each is a privilege change, so each gives the
 //! session a new id: a session id planted or shared before it is worthless after it.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use actix_web::HttpRequest;
@@ -42,8 +43,8 @@ impl<U: UserLoader> RequestState<U> {
         session.remove(CSRF_KEY);
         let mut record = LoginRecord {
             forced: !active,
-            client: self.client_id(req).map(|client| client.as_str().to_owned()),
-            hash: self.config.auth.tag(&*user),
+            client: self.client_field(req),
+            hash: Cow::Owned(self.config.auth.tag(&*user)),
             ..LoginRecord::new(
                 &self.config.namespace,
                 random::token(),
@@ -76,7 +77,7 @@ impl<U: UserLoader> RequestState<U> {
 
     /// The remember cookie a login leaves: a new one with `remember`, otherwise none of anyone
     /// else's.
-    fn remember_at_login(&self, req: &HttpRequest, record: &LoginRecord, options: LoginOptions) {
+    fn remember_at_login(&self, req: &HttpRequest, record: &LoginRecord<'_>, options: LoginOptions) {
         let Some(remember) = &self.config.remember else {
             if options.remember {
                 tracing::warn!(
@@ -109,7 +110,7 @@ impl<U: UserLoader> RequestState<U> {
         let id = user.get_id();
         let tag = self.config.auth.tag(user);
         if let Some(mut record) = self.own_record(&session).filter(|record| record.id == id) {
-            record.hash.clone_from(&tag);
+            record.hash = Cow::Borrowed(&tag);
             session.renew();
             self.write_record(&session, &record);
         }
@@ -211,7 +212,7 @@ impl<U: UserLoader> RequestState<U> {
             && let Some(mut record) = self.own_record(&session)
         {
             record.fresh = true;
-            record.client = self.client_id(req).map(|client| client.as_str().to_owned());
+            record.client = self.client_field(req);
             session.renew();
             self.write_record(&session, &record);
             *self.changed.borrow_mut() = Some(Some(Identity {
@@ -228,12 +229,12 @@ impl<U: UserLoader> RequestState<U> {
 }
 
 /// What a remember cookie for the login in `record` carries.
-fn remembered(record: &LoginRecord) -> Remembered {
+fn remembered(record: &LoginRecord<'_>) -> Remembered {
     Remembered {
-        namespace: record.ns.clone(),
-        login_id: record.lid.clone(),
+        namespace: record.ns.to_string(),
+        login_id: record.lid.to_string(),
         issued_at: record.iat,
-        tag: record.hash.clone(),
-        id: record.id.clone(),
+        tag: record.hash.to_string(),
+        id: record.id.to_string(),
     }
 }

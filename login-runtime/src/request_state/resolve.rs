@@ -2,6 +2,7 @@
 //! → anonymous, with every check a stored login must pass on the way.
 
 use std::any::type_name;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use actix_session::Session;
@@ -12,7 +13,7 @@ use crate::csrf::CSRF_KEY;
 use crate::error::LoginError;
 use crate::events::LoginEvent;
 use crate::future::catch_unwind;
-use crate::login_record::{LoginRecord, read_record, unix_now};
+use crate::login_record::{LoginRecord, read_text, unix_now};
 use crate::remember::RememberCheck;
 use crate::{SessionProtection, UserLoader};
 
@@ -20,7 +21,9 @@ impl<U: UserLoader> RequestState<U> {
     /// Resolution, in Flask-Login's order: session → remember cookie → request loader.
     pub(super) async fn load(&self, req: &HttpRequest) -> Result<Option<Identity<U>>, LoginError> {
         let session = self.session(req)?;
-        let Some(mut record) = read_record(&session) else {
+        // Borrowed from the session's copy: the one read on every request of a logged-in user.
+        let text = read_text(&session);
+        let Some(mut record) = text.as_deref().and_then(LoginRecord::parse) else {
             return self.load_after_session(req, &session, None).await;
         };
         if record.ns != self.config.namespace {
@@ -98,7 +101,7 @@ impl<U: UserLoader> RequestState<U> {
     }
 
     /// Session protection: `false` when the login must be dropped.
-    fn protect(&self, req: &HttpRequest, session: &Session, record: &mut LoginRecord) -> bool {
+    fn protect(&self, req: &HttpRequest, session: &Session, record: &mut LoginRecord<'_>) -> bool {
         let protection = self.config.protection;
         let (Some(stored), Some(current)) = (&record.client, self.client_id(req)) else {
             return true;
@@ -164,8 +167,8 @@ impl<U: UserLoader> RequestState<U> {
         // Into the session, with this client's fingerprint, so that `Strong` protection accepts
         // the next request (Flask-Login logs such a user out again at once).
         let record = LoginRecord {
-            client: self.client_id(req).map(|client| client.as_str().to_owned()),
-            hash: login.tag.clone(),
+            client: self.client_field(req),
+            hash: Cow::Borrowed(&login.tag),
             remember: lifetime.as_secs(),
             ..LoginRecord::new(
                 &self.config.namespace,
