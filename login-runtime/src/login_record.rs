@@ -260,9 +260,10 @@ impl<'a> LoginRecord<'a> {
     pub(crate) fn encode(&self) -> String {
         use std::fmt::Write as _;
 
-        let flags = u8::from(self.fresh) * FRESH
-            | u8::from(self.forced) * FORCED
-            | u8::from(self.replaced_overflow) * REPLACED_OVERFLOW;
+        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
+        let flags = flag(self.fresh, FRESH)
+            | flag(self.forced, FORCED)
+            | flag(self.replaced_overflow, REPLACED_OVERFLOW);
         let client = self.client.as_deref().unwrap_or_default();
         let mut text = String::with_capacity(96 + self.ns.len() + self.id.len());
         // Writing to a `String` cannot fail.
@@ -438,7 +439,7 @@ mod tests {
             fields.join("|")
         };
         let lid = "e".repeat(32);
-        let nine = vec![lid.as_str(); MAX_REPLACED + 1].join(",");
+        let nine = [lid.as_str(); MAX_REPLACED + 1].join(",");
         for (text, why) in [
             (with(0, "2"), "an older version"),
             (with(0, "4"), "a newer version"),

@@ -77,7 +77,12 @@ impl<U: UserLoader> RequestState<U> {
 
     /// The remember cookie a login leaves: a new one with `remember`, otherwise none of anyone
     /// else's.
-    fn remember_at_login(&self, req: &HttpRequest, record: &LoginRecord<'_>, options: LoginOptions) {
+    fn remember_at_login(
+        &self,
+        req: &HttpRequest,
+        record: &LoginRecord<'_>,
+        options: LoginOptions,
+    ) {
         let Some(remember) = &self.config.remember else {
             if options.remember {
                 tracing::warn!(
