@@ -97,6 +97,8 @@ mod login_record;
 mod manager;
 mod middleware;
 mod next;
+#[cfg(feature = "argon2")]
+pub mod password;
 mod protection;
 mod random;
 #[cfg(feature = "redis")]

@@ -76,7 +76,7 @@ impl AppState {
 #[non_exhaustive]
 pub enum SetupError {
     /// Hashing a demo password failed.
-    Hash(argon2::password_hash::Error),
+    Hash(login_runtime::password::PasswordError),
     /// A template does not compile.
     Template(minijinja::Error),
 }
@@ -92,8 +92,8 @@ impl std::fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
-impl From<argon2::password_hash::Error> for SetupError {
-    fn from(err: argon2::password_hash::Error) -> Self {
+impl From<login_runtime::password::PasswordError> for SetupError {
+    fn from(err: login_runtime::password::PasswordError) -> Self {
         Self::Hash(err)
     }
 }
@@ -246,9 +246,9 @@ async fn login(
         .filter(|next| !next.is_empty())
         .or_else(|| query.into_inner().next);
 
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async worker.
-    let checked_username = username.clone();
-    let found = web::block(move || store.check_credentials(&checked_username, &password)).await?;
+    // One argon2 verification, known username or not, on actix's blocking thread pool: it
+    // takes tens of milliseconds of CPU, which would stall the async worker.
+    let found = store.check_credentials(&username, &password).await?;
 
     let mut error = LOGIN_FAILED;
     if let Some(found) = found {

@@ -1,9 +1,9 @@
 //! The user type, its loader, and an in-memory store of argon2id password hashes.
 
+use std::sync::{PoisonError, RwLock};
+
 use actix_web::web;
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use login_runtime::password::{PasswordError, Passwords, Verified};
 use login_runtime::{UserMixin, user_loader};
 
 /// A user of the demo. The session stores only `id`; the loader turns it back into a `User`.
@@ -49,72 +49,78 @@ pub const DEMO_USERS: &[DemoUser] = &[
 /// One stored account. Deliberately not `Debug`: the hash stays out of logs.
 struct Account {
     user: User,
-    /// A PHC string: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`.
-    password_hash: String,
+    /// A PHC string: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. A login replaces it when
+    /// it was made with other parameters than the store's.
+    password_hash: RwLock<String>,
+}
+
+impl Account {
+    fn password_hash(&self) -> String {
+        // Nothing panics while holding the lock; if something did, the string is still whole.
+        self.password_hash
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_password_hash(&self, hash: String) {
+        *self
+            .password_hash
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = hash;
+    }
 }
 
 /// The in-memory user database.
 pub struct UserStore {
     accounts: Vec<Account>,
-    /// Verified against when the username is unknown, so an unknown name costs as much time as
-    /// a wrong password and response times do not tell which usernames exist.
-    dummy_hash: String,
+    /// Hashes and verifies on actix's blocking thread pool, and verifies an unknown username
+    /// against a dummy hash, so response times do not tell which usernames exist.
+    passwords: Passwords,
 }
 
 impl std::fmt::Debug for UserStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserStore")
             .field("users", &self.accounts.len())
+            .field("passwords", &self.passwords)
             .finish_non_exhaustive()
     }
 }
 
-/// Hashes `password` with argon2id (the crate's default parameters) and a fresh random salt.
-fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    let hash = Argon2::default().hash_password(password.as_bytes(), &salt)?;
-    Ok(hash.to_string())
-}
-
-/// Whether `password` matches the PHC string `hash`; a malformed hash matches nothing.
-fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
-}
-
 impl UserStore {
-    /// A store holding `users`, each given with its clear-text password, which is hashed here.
+    /// A store holding `users`, each given with its clear-text password, which is hashed here
+    /// with `passwords`. It blocks while it hashes: call it before the server starts.
     pub fn new<'a>(
         users: impl IntoIterator<Item = (User, &'a str)>,
-    ) -> Result<Self, argon2::password_hash::Error> {
+        passwords: Passwords,
+    ) -> Result<Self, PasswordError> {
         let accounts = users
             .into_iter()
             .map(|(user, password)| {
                 Ok(Account {
                     user,
-                    password_hash: hash_password(password)?,
+                    password_hash: RwLock::new(passwords.hash_blocking(password)?),
                 })
             })
-            .collect::<Result<_, argon2::password_hash::Error>>()?;
+            .collect::<Result<_, PasswordError>>()?;
         Ok(Self {
             accounts,
-            dummy_hash: hash_password("not the password of any account")?,
+            passwords,
         })
     }
 
-    /// A store holding [`DEMO_USERS`].
-    pub fn demo() -> Result<Self, argon2::password_hash::Error> {
-        Self::new(DEMO_USERS.iter().map(|demo| {
+    /// A store holding [`DEMO_USERS`], hashed with the OWASP parameters.
+    pub fn demo() -> Result<Self, PasswordError> {
+        let users = DEMO_USERS.iter().map(|demo| {
             let user = User {
                 id: demo.id,
                 username: demo.username.to_owned(),
                 name: demo.name.to_owned(),
             };
             (user, demo.password)
-        }))
+        });
+        Self::new(users, Passwords::new())
     }
 
     /// The user with this id.
@@ -128,18 +134,32 @@ impl UserStore {
     /// The user these credentials belong to, or `None` for a wrong username or password.
     ///
     /// Always runs one argon2 verification (against a dummy hash for an unknown username), so
-    /// both failures take about as long. It is CPU-bound for tens of milliseconds: call it from
-    /// `web::block`, not on the async worker.
-    pub fn check_credentials(&self, username: &str, password: &str) -> Option<User> {
+    /// both failures take about as long, on actix's blocking thread pool rather than the async
+    /// worker. A right password whose hash was made with other parameters is hashed again, and
+    /// the new hash stored. `Err` is a stored hash that cannot be verified, a `500`.
+    pub async fn check_credentials(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<User>, PasswordError> {
         let account = self
             .accounts
             .iter()
             .find(|account| account.user.username == username);
-        let hash = account.map_or(&self.dummy_hash, |account| &account.password_hash);
-        let matches = verify_password(hash, password);
-        account
-            .filter(|_| matches)
-            .map(|account| account.user.clone())
+        let stored = account.map(Account::password_hash);
+        match (
+            self.passwords.verify(password, stored.as_deref()).await?,
+            account,
+        ) {
+            (Verified::Match { needs_rehash }, Some(account)) => {
+                if needs_rehash {
+                    // The one moment the password is at hand: upgrade its hash now.
+                    account.set_password_hash(self.passwords.hash(password).await?);
+                }
+                Ok(Some(account.user.clone()))
+            }
+            _ => Ok(None),
+        }
     }
 }
 
@@ -152,46 +172,82 @@ pub async fn load_user(id: u64, store: web::Data<UserStore>) -> Option<User> {
 #[cfg(test)]
 #[allow(clippy::expect_used)]
 mod tests {
+    use login_runtime::password::Params;
+
     use super::*;
 
     #[test]
     fn passwords_are_stored_as_salted_argon2id_hashes() {
         let store = UserStore::demo().expect("hashing the demo passwords");
-        let hashes: Vec<&str> = store
-            .accounts
-            .iter()
-            .map(|account| account.password_hash.as_str())
-            .collect();
+        let hashes: Vec<String> = store.accounts.iter().map(Account::password_hash).collect();
         assert_eq!(hashes.len(), DEMO_USERS.len());
         for (hash, demo) in hashes.iter().zip(DEMO_USERS) {
-            assert!(hash.starts_with("$argon2id$"), "{hash}");
+            assert!(
+                hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+                "{hash}"
+            );
             assert!(!hash.contains(demo.password));
         }
         // Same password, fresh salt: a different hash each time.
         assert_ne!(
-            hash_password("minecraft").expect("hashing"),
-            hash_password("minecraft").expect("hashing")
+            store.passwords.hash_blocking("minecraft").expect("hashing"),
+            store.passwords.hash_blocking("minecraft").expect("hashing")
         );
     }
 
-    #[test]
-    fn credentials_check_needs_both_parts_right() {
+    #[actix_rt::test]
+    async fn credentials_check_needs_both_parts_right() {
         let store = UserStore::demo().expect("hashing the demo passwords");
+        let check = async |username: &str, password: &str| {
+            let found = store.check_credentials(username, password).await;
+            found.expect("the demo hashes verify").map(|user| user.id)
+        };
+        assert_eq!(check("notch", "minecraft").await, Some(1));
+        assert_eq!(check("steve", "diamond").await, Some(2));
+        assert_eq!(check("notch", "diamond").await, None);
+        assert_eq!(check("Notch", "minecraft").await, None);
+        assert_eq!(check("nobody", "minecraft").await, None);
         assert_eq!(
-            store.check_credentials("notch", "minecraft").map(|u| u.id),
-            Some(1)
+            check("nobody", "not the password of any account").await,
+            None
         );
+    }
+
+    #[actix_rt::test]
+    async fn a_login_upgrades_a_hash_made_with_other_parameters() {
+        let light = Params::new(64, 1, 1, None).expect("valid parameters");
+        let users = DEMO_USERS.iter().map(|demo| {
+            let user = User {
+                id: demo.id,
+                username: demo.username.to_owned(),
+                name: demo.name.to_owned(),
+            };
+            (user, demo.password)
+        });
+        let mut store =
+            UserStore::new(users, Passwords::with_params(light)).expect("hashing the passwords");
+        // The app moves on to the OWASP parameters; the stored hashes are still the old ones.
+        store.passwords = Passwords::new();
+        let notch = &store.accounts[0];
+        let old = notch.password_hash();
+
+        let found = store.check_credentials("notch", "diamond").await;
+        assert!(found.expect("verifies").is_none());
         assert_eq!(
-            store.check_credentials("steve", "diamond").map(|u| u.id),
-            Some(2)
+            notch.password_hash(),
+            old,
+            "a wrong password changes nothing"
         );
-        assert!(store.check_credentials("notch", "diamond").is_none());
-        assert!(store.check_credentials("Notch", "minecraft").is_none());
-        assert!(store.check_credentials("nobody", "minecraft").is_none());
-        assert!(
-            store
-                .check_credentials("nobody", "not the password of any account")
-                .is_none()
-        );
+
+        let found = store.check_credentials("notch", "minecraft").await;
+        assert_eq!(found.expect("verifies").map(|user| user.id), Some(1));
+        let new = notch.password_hash();
+        assert!(new.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{new}");
+        assert!(!store.passwords.needs_rehash(&new));
+
+        // The new hash logs in too, and stays.
+        let found = store.check_credentials("notch", "minecraft").await;
+        assert_eq!(found.expect("verifies").map(|user| user.id), Some(1));
+        assert_eq!(notch.password_hash(), new);
     }
 }

@@ -1,6 +1,6 @@
 //! Behaviour tests: each drives a real actix `App` and asserts what a user would notice.
 //! Tests named `b_NN_*` pin entry BNN of `docs/behaviour.md` (`b_08_*` is B8); tests named
-//! after a security id (`s3_*`, `r4_*`, `c2_*`) pin that entry of the same file.
+//! after a security id (`s3_*`, `r4_*`, `c2_*`, `p1_*`) pin that entry of the same file.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -13,6 +13,7 @@ mod loader_errors;
 mod login_state;
 mod misconfig;
 mod mixins;
+mod passwords;
 mod protection;
 mod remember;
 mod request_loader;

@@ -155,6 +155,79 @@ async fn s3_password_change_ends_other_sessions_and_remember_cookies_but_not_thi
     assert_eq!(laptop_restart.get("/whoami").await.body, "1");
 }
 
+/// The password-change app of the test above, on a server-side store.
+async fn accounts_app() -> (
+    impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    web::Data<Accounts>,
+) {
+    let accounts = web::Data::new(Accounts::default());
+    accounts.set(1, "argon2-hash-one");
+    let app = App::new()
+        .app_data(accounts.clone())
+        .wrap(
+            LoginManager::<Account>::new()
+                .secret_key(&key())
+                .remember_me(RememberMe::new(&key()).secure(false)),
+        )
+        .wrap(
+            SessionMiddleware::builder(MemoryStore::default(), key())
+                .cookie_secure(false)
+                .build(),
+        )
+        .service(login)
+        .service(whoami)
+        .service(change_password);
+    (init_service(app).await, accounts)
+}
+
+/// Before: the test above passed even when `update_session_auth_hash` left the session's
+/// record alone, because the remember cookie silently logged the user in again. Without that
+/// cookie, only the updated record keeps this session.
+#[actix_rt::test]
+async fn s3_a_password_change_keeps_this_session_by_its_record_alone() {
+    let (app, _) = accounts_app().await;
+    let mut laptop = Client::new(&app);
+    assert_eq!(laptop.get("/login/1").await.body, "true");
+    laptop.cookies.remove("remember_token");
+    assert_eq!(
+        laptop.get("/change-password/argon2-hash-two").await.body,
+        "changed"
+    );
+    assert_eq!(laptop.get("/whoami").await.body, "1");
+    assert_eq!(laptop.get("/whoami").await.body, "1", "and on the next request");
+}
+
+/// A login restored from the remember cookie carries the auth-hash MAC into its session
+/// record: the session then holds the login by itself (no re-restore from the cookie on every
+/// request), and a later password change elsewhere ends it.
+#[actix_rt::test]
+async fn s3_a_login_restored_from_the_remember_cookie_is_bound_to_the_password_too() {
+    let (app, _) = accounts_app().await;
+    let mut phone = Client::new(&app);
+    assert_eq!(phone.get("/login/1").await.body, "true");
+    phone.cookies.remove("id");
+    assert_eq!(phone.get("/whoami").await.body, "1", "restored from the cookie");
+    let remember = phone.cookies.remove("remember_token").expect("remember cookie");
+    assert_eq!(
+        phone.get("/whoami").await.body,
+        "1",
+        "the restored session holds the login on its own"
+    );
+    phone.cookies.insert("remember_token".to_owned(), remember);
+
+    let mut laptop = Client::new(&app);
+    assert_eq!(laptop.get("/login/1").await.body, "true");
+    assert_eq!(
+        laptop.get("/change-password/argon2-hash-two").await.body,
+        "changed"
+    );
+    assert_eq!(phone.get("/whoami").await.body, "anonymous");
+}
+
 #[derive(Clone, UserMixin)]
 struct Fragile {
     id: u64,
