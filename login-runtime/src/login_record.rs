@@ -542,4 +542,69 @@ mod tests {
             "not twice in one second"
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A text the decoder accepts must be exactly what the encoder writes for the record it
+        /// reads: one text per record, so nothing can hide in an alternative spelling.
+        fn refused_or_canonical(text: &str) -> Result<(), TestCaseError> {
+            if let Ok(record) = LoginRecord::decode(text) {
+                prop_assert_eq!(record.encode(), text);
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Every record comes back exactly as written.
+            #[test]
+            fn round_trip(
+                flags in (any::<bool>(), any::<bool>(), any::<bool>()),
+                times in (any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>()),
+                lid in "[0-9a-f]{32}",
+                client in proptest::option::of("[0-9a-f]{16}"),
+                hash in "([0-9a-f]{32})?",
+                replaced in prop::collection::vec("[0-9a-f]{32}", 0..=MAX_REPLACED),
+                ns in "[^|]{1,24}",
+                id in "\\PC{0,40}",
+            ) {
+                let record = LoginRecord {
+                    ns: ns.into(),
+                    lid: lid.into(),
+                    id: id.into(),
+                    iat: times.0,
+                    since: times.1,
+                    seen: times.2,
+                    fresh: flags.0,
+                    forced: flags.1,
+                    client: client.map(Into::into),
+                    hash: hash.into(),
+                    remember: times.3,
+                    replaced: replaced.into_iter().map(Into::into).collect(),
+                    replaced_overflow: flags.2,
+                };
+                let text = record.encode();
+                prop_assert_eq!(LoginRecord::decode(&text), Ok(record));
+            }
+
+            /// Arbitrary text is refused, never a panic.
+            #[test]
+            fn arbitrary_text(text in "\\PC{0,160}") {
+                refused_or_canonical(&text)?;
+            }
+
+            /// Texts one step from a record (each field drawn from digits, hex, signs, spaces
+            /// and separators) are refused or canonical.
+            #[test]
+            fn near_records(
+                version in "[2-4]",
+                fields in prop::collection::vec("[0-9a-fA-F+ ,-]{0,34}", 10..=12),
+            ) {
+                refused_or_canonical(&format!("{version}|{}", fields.join("|")))?;
+            }
+        }
+    }
 }

@@ -198,7 +198,11 @@ async fn s3_a_password_change_keeps_this_session_by_its_record_alone() {
         "changed"
     );
     assert_eq!(laptop.get("/whoami").await.body, "1");
-    assert_eq!(laptop.get("/whoami").await.body, "1", "and on the next request");
+    assert_eq!(
+        laptop.get("/whoami").await.body,
+        "1",
+        "and on the next request"
+    );
 }
 
 /// A login restored from the remember cookie carries the auth-hash MAC into its session
@@ -210,8 +214,15 @@ async fn s3_a_login_restored_from_the_remember_cookie_is_bound_to_the_password_t
     let mut phone = Client::new(&app);
     assert_eq!(phone.get("/login/1").await.body, "true");
     phone.cookies.remove("id");
-    assert_eq!(phone.get("/whoami").await.body, "1", "restored from the cookie");
-    let remember = phone.cookies.remove("remember_token").expect("remember cookie");
+    assert_eq!(
+        phone.get("/whoami").await.body,
+        "1",
+        "restored from the cookie"
+    );
+    let remember = phone
+        .cookies
+        .remove("remember_token")
+        .expect("remember cookie");
     assert_eq!(
         phone.get("/whoami").await.body,
         "1",
