@@ -178,9 +178,11 @@ pub fn safe_next(_req: &HttpRequest, raw: &str) -> Option<String> {
     }
     // Any origin works as the base: the value is a path, and it is the path and what follows
     // that comes back. The origin check below holds the line should the rules above loosen.
+    // (User info needs no check of its own: only an authority carries it, an authority changes
+    // the origin unless it names the base's own host, and what comes back starts at the path.)
     let base = Url::parse("http://login-runtime.invalid/").ok()?;
     let url = base.join(raw).ok()?;
-    if url.origin() != base.origin() || !url.username().is_empty() || url.password().is_some() {
+    if url.origin() != base.origin() {
         return None;
     }
     let target = &url[Position::BeforePath..];

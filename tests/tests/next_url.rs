@@ -549,6 +549,21 @@ fn make_next_param_strips_same_absolute_origin_keeping_query() {
     );
 }
 
+/// As Python's `urlsplit`: a scheme starts with a letter and holds only letters, digits, `+`,
+/// `-` and `.`; anything else before the colon is path, so the value is not split into an
+/// origin to strip, and comes back whole.
+#[test]
+fn make_next_param_splits_only_on_a_real_scheme() {
+    for current in ["1x://localhost/profile", "a b://localhost/profile", "-x://localhost/p"] {
+        assert_eq!(make_next_param("/login", current), current, "{current}");
+    }
+    assert_eq!(
+        make_next_param("/login", "x1+.-://localhost/profile"),
+        "/profile",
+        "control: a scheme of every allowed kind of character"
+    );
+}
+
 #[test]
 fn make_next_param_drops_fragment_when_stripping() {
     assert_eq!(
