@@ -465,6 +465,70 @@ mod tests {
         );
     }
 
+    /// `payload` sealed under `remember`'s key, as `issue` would seal it: for cookies `issue`
+    /// never makes (issued in the future, over-long).
+    fn seal(remember: &RememberMe, payload: String) -> String {
+        let mut jar = CookieJar::new();
+        jar.private_mut(&remember.key)
+            .add(Cookie::new(remember.name.clone(), payload));
+        jar.get(&remember.name)
+            .map(|cookie| cookie.value().to_owned())
+            .unwrap_or_default()
+    }
+
+    fn payload(issued: u64, id: &str) -> String {
+        let expires = issued + 3600;
+        format!("{VERSION}|{issued}|{expires}|{NS}|0123abcd|1700000000000||{id}")
+    }
+
+    #[test]
+    fn issued_in_the_future_counts_up_to_the_allowed_skew() {
+        let remember = RememberMe::new(&Key::from(&[1; 64]));
+        let now = unix_now();
+        // At the skew: accepted (a later second at check time only widens the margin).
+        let at_skew = seal(&remember, payload(now + MAX_SKEW_SECS, "42"));
+        assert!(
+            matches!(
+                remember.check(&request_with(&at_skew), NS),
+                RememberCheck::Valid { .. }
+            ),
+            "issued {MAX_SKEW_SECS} s ahead"
+        );
+        let ahead = seal(&remember, payload(now + 3600, "42"));
+        assert_eq!(
+            remember.check(&request_with(&ahead), NS),
+            RememberCheck::Invalid,
+            "issued an hour ahead"
+        );
+    }
+
+    #[test]
+    fn a_cookie_over_4_kb_is_refused_even_when_sealed_with_our_key() {
+        let remember = RememberMe::new(&Key::from(&[1; 64]));
+        let now = unix_now();
+        // The id length whose sealed cookie is exactly at the bound, found by trying: the
+        // sealed length grows in steps of four characters for every three bytes.
+        let sealed = |len: usize| seal(&remember, payload(now, &"7".repeat(len)));
+        let at_bound = (2_900..3_200)
+            .map(sealed)
+            .find(|value| value.len() == MAX_COOKIE_LEN)
+            .unwrap_or_default();
+        assert_eq!(at_bound.len(), MAX_COOKIE_LEN);
+        assert!(
+            matches!(
+                remember.check(&request_with(&at_bound), NS),
+                RememberCheck::Valid { .. }
+            ),
+            "exactly {MAX_COOKIE_LEN} characters"
+        );
+        let over = sealed(3_100);
+        assert!(over.len() > MAX_COOKIE_LEN);
+        assert_eq!(
+            remember.check(&request_with(&over), NS),
+            RememberCheck::Invalid
+        );
+    }
+
     #[test]
     fn another_managers_cookie_is_absent_not_invalid() {
         let remember = RememberMe::new(&Key::from(&[1; 64]));

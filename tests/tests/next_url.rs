@@ -554,7 +554,11 @@ fn make_next_param_strips_same_absolute_origin_keeping_query() {
 /// origin to strip, and comes back whole.
 #[test]
 fn make_next_param_splits_only_on_a_real_scheme() {
-    for current in ["1x://localhost/profile", "a b://localhost/profile", "-x://localhost/p"] {
+    for current in [
+        "1x://localhost/profile",
+        "a b://localhost/profile",
+        "-x://localhost/p",
+    ] {
         assert_eq!(make_next_param("/login", current), current, "{current}");
     }
     assert_eq!(

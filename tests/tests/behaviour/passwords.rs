@@ -342,6 +342,13 @@ async fn p5_a_malformed_stored_hash_is_an_opaque_500_and_logged_without_it() {
             .await
             .unwrap_err();
         assert!(!err.is_too_long());
+        // For the app's own logs: what went wrong, with argon2's reason as the source.
+        assert!(
+            err.to_string()
+                .starts_with("a stored password hash cannot be verified"),
+            "{err}"
+        );
+        assert!(std::error::Error::source(&err).is_some(), "{stored:?}");
         let res = err.error_response();
         assert_eq!(res.status(), 500, "{stored:?}");
         let body = res.into_body().try_into_bytes().unwrap();

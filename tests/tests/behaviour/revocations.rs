@@ -283,3 +283,67 @@ async fn s2_a_session_that_logs_in_again_and_again_still_ends_every_copy_at_logo
         "past the list, logout ended every earlier login of the user"
     );
 }
+
+/// A store that records the `until` of every user revocation, and revokes nothing.
+#[derive(Clone, Default)]
+struct Recording(std::sync::Arc<std::sync::Mutex<Vec<u64>>>);
+
+impl RevocationStore for Recording {
+    fn revoke_login<'a>(&'a self, _: LoginRef<'a>, _: u64) -> StoreFuture<'a, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn revoke_user<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: u64,
+        until: u64,
+    ) -> StoreFuture<'a, ()> {
+        if let Ok(mut untils) = self.0.lock() {
+            untils.push(until);
+        }
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn is_revoked<'a>(&'a self, _: LoginRef<'a>) -> StoreFuture<'a, bool> {
+        Box::pin(std::future::ready(Ok(false)))
+    }
+}
+
+/// "Log out everywhere" must outlast every remember cookie the user may hold, not just the
+/// session logins: a cookie copied before it can live as long as remember-me allows (400 days
+/// at most), and once the revocation lapsed it would log the copier in again.
+#[actix_rt::test]
+async fn s8_log_out_everywhere_lasts_as_long_as_any_remember_cookie_can() {
+    let store = Recording::default();
+    let manager = LoginManager::<User>::new()
+        .revocation_store(store.clone())
+        .remember_me(login_runtime_tests::remember_me())
+        .absolute_timeout(std::time::Duration::from_secs(3600));
+    let sessions = actix_session::SessionMiddleware::builder(
+        MemoryStore::default(),
+        login_runtime_tests::app::key(),
+    )
+    .cookie_secure(false)
+    .build();
+    let app = app_on(manager, web::Data::new(Store::default()), sessions).service(everywhere);
+    let app = init_service(app).await;
+    let mut client = Client::new(&app);
+    assert_eq!(client.get("/everywhere/1").await.status, 200);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let untils = store
+        .0
+        .lock()
+        .map(|untils| untils.clone())
+        .unwrap_or_default();
+    assert_eq!(untils.len(), 1, "{untils:?}");
+    let four_hundred_days = 400 * 24 * 60 * 60;
+    assert!(
+        untils[0] >= now + four_hundred_days - 5,
+        "revoked until {} s from now, not the 400 days a remember cookie can live",
+        untils[0].saturating_sub(now)
+    );
+}
