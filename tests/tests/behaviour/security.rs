@@ -85,13 +85,21 @@ async fn change_password(
     Ok("changed")
 }
 
-#[actix_rt::test]
-async fn s3_password_change_ends_other_sessions_and_remember_cookies_but_not_this_one() {
+/// The password-change app: account 1 with its first password, a server-side session store
+/// (returned, to look into) and remember-me.
+async fn accounts_app() -> (
+    impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    MemoryStore,
+) {
     let accounts = web::Data::new(Accounts::default());
     accounts.set(1, "argon2-hash-one");
     let sessions = MemoryStore::default();
     let app = App::new()
-        .app_data(accounts.clone())
+        .app_data(accounts)
         .wrap(
             LoginManager::<Account>::new()
                 .secret_key(&key())
@@ -105,7 +113,12 @@ async fn s3_password_change_ends_other_sessions_and_remember_cookies_but_not_thi
         .service(login)
         .service(whoami)
         .service(change_password);
-    let app = init_service(app).await;
+    (init_service(app).await, sessions)
+}
+
+#[actix_rt::test]
+async fn s3_password_change_ends_other_sessions_and_remember_cookies_but_not_this_one() {
+    let (app, sessions) = accounts_app().await;
     let mut laptop = Client::new(&app);
     let mut phone = Client::new(&app);
     assert_eq!(laptop.get("/login/1").await.body, "true");
@@ -153,35 +166,6 @@ async fn s3_password_change_ends_other_sessions_and_remember_cookies_but_not_thi
         .cookies
         .insert("remember_token".to_owned(), laptop_remember);
     assert_eq!(laptop_restart.get("/whoami").await.body, "1");
-}
-
-/// The password-change app of the test above, on a server-side store.
-async fn accounts_app() -> (
-    impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-    >,
-    web::Data<Accounts>,
-) {
-    let accounts = web::Data::new(Accounts::default());
-    accounts.set(1, "argon2-hash-one");
-    let app = App::new()
-        .app_data(accounts.clone())
-        .wrap(
-            LoginManager::<Account>::new()
-                .secret_key(&key())
-                .remember_me(RememberMe::new(&key()).secure(false)),
-        )
-        .wrap(
-            SessionMiddleware::builder(MemoryStore::default(), key())
-                .cookie_secure(false)
-                .build(),
-        )
-        .service(login)
-        .service(whoami)
-        .service(change_password);
-    (init_service(app).await, accounts)
 }
 
 /// Before: the test above passed even when `update_session_auth_hash` left the session's
