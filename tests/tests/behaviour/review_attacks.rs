@@ -357,3 +357,26 @@ async fn s12_login_remembered_is_false_for_a_revoked_cookie() {
     assert_eq!(reply.body, "true Notch");
     assert_eq!(y.get("/remembered").await.body, "false");
 }
+
+/// A session logged in as one user, carrying another user's valid remember cookie (one a
+/// shared computer kept, say): that cookie is not this login's, so `login_remembered` is
+/// `false`, while the session login wins (docs/behaviour.md B21).
+#[actix_rt::test]
+async fn s12_login_remembered_is_false_for_another_users_cookie() {
+    let manager = LoginManager::new().remember_me(remember_me());
+    let app = serve(manager, CookieSessionStore::default()).await;
+    let mut notch = Client::new(&app);
+    notch.get("/login/notch?remember=true").await;
+    let cookie = notch
+        .cookies
+        .get("remember_token")
+        .cloned()
+        .expect("notch's remember cookie");
+    assert_eq!(notch.get("/remembered").await.body, "true", "control");
+
+    let mut steve = Client::new(&app);
+    assert_eq!(steve.get("/login/steve").await.body, "true Steve");
+    steve.cookies.insert("remember_token".to_owned(), cookie);
+    assert_eq!(steve.get("/username").await.body, "Steve");
+    assert_eq!(steve.get("/remembered").await.body, "false");
+}
