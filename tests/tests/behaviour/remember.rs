@@ -454,6 +454,23 @@ async fn b_25_without_refresh_each_request_the_cookie_is_not_reissued() {
     assert!(set_cookie(&reply, "remember_token").is_none(), "{reply:?}");
 }
 
+/// A session logged in as steve, carrying notch's remember cookie: refreshing must not give
+/// notch's cookie a new lease on steve's requests.
+#[actix_rt::test]
+async fn b_25_refresh_never_reissues_another_users_cookie() {
+    let manager = LoginManager::new().remember_me(remember_me().refresh_each_request(true));
+    let app = init_service(app_with(manager, web::Data::new(Store::default()))).await;
+    let mut notch = Client::new(&app);
+    let notchs = remembered_value(&mut notch).await;
+
+    let mut steve = Client::new(&app);
+    assert_eq!(steve.get("/login/steve").await.body, "true Steve");
+    steve.cookies.insert("remember_token".to_owned(), notchs);
+    let reply = steve.get("/username").await;
+    assert_eq!(reply.body, "Steve");
+    assert!(set_cookie(&reply, "remember_token").is_none(), "{reply:?}");
+}
+
 #[actix_rt::test]
 async fn b_25_refresh_keeps_the_per_login_duration() {
     let (mut client, _) =
