@@ -347,3 +347,32 @@ async fn s8_log_out_everywhere_lasts_as_long_as_any_remember_cookie_can() {
         untils[0].saturating_sub(now)
     );
 }
+
+/// A logout revokes the remember cookie the request carries even when it belongs to another
+/// login than the session's (a copy from another device): no copy of it logs in again.
+#[actix_rt::test]
+async fn s2_logout_revokes_a_remember_cookie_from_another_login_too() {
+    let manager = LoginManager::<User>::new().remember_me(login_runtime_tests::remember_me());
+    let app = init_service(login_runtime_tests::app_with(
+        manager,
+        web::Data::new(Store::default()),
+    ))
+    .await;
+    let mut phone = Client::new(&app);
+    phone.get("/login/notch?remember=true").await;
+    let cookie = phone
+        .cookies
+        .get("remember_token")
+        .cloned()
+        .expect("the phone's remember cookie");
+
+    let mut laptop = Client::new(&app);
+    laptop.get("/login/notch").await;
+    laptop
+        .cookies
+        .insert("remember_token".to_owned(), cookie.clone());
+    assert_eq!(laptop.get("/logout").await.status, 200);
+
+    let mut copy = Client::with_cookies(&app, &[("remember_token", &cookie)]);
+    assert_eq!(copy.get("/username").await.body, "Anonymous");
+}
