@@ -229,3 +229,35 @@ async fn b_09_another_users_login_drops_the_session_data_and_the_same_users_keep
     );
     assert_eq!(client.get("/username").await.body, "Steve");
 }
+
+/// As at login (B9), a login restored from another user's remember cookie starts with none of
+/// the previous user's session data: here steve's login has timed out in a shared browser that
+/// still holds notch's remember cookie.
+#[actix_rt::test]
+async fn b_09_a_login_restored_for_another_user_drops_the_session_data_too() {
+    let store = actix_web::web::Data::new(login_runtime_tests::Store::default());
+    let manager =
+        login_runtime::LoginManager::new().remember_me(login_runtime_tests::remember_me());
+    let app = login_runtime_tests::app_with(manager, store).service(visited);
+    let app = init_service(app).await;
+    let mut notch = Client::new(&app);
+    notch.get("/login/notch?remember=true").await;
+    let cookie = notch
+        .cookies
+        .get("remember_token")
+        .cloned()
+        .expect("notch's remember cookie");
+
+    let mut shared = Client::new(&app);
+    shared.get("/login/steve").await;
+    shared.get("/visit").await;
+    let timed_out = login_runtime_tests::login_record(serde_json::json!({"id": "2", "since": 1}));
+    let plant = actix_web::test::TestRequest::post()
+        .uri("/plant")
+        .set_json(timed_out);
+    assert_eq!(shared.send(plant).await.status, 200);
+    assert_eq!(shared.get("/visited").await.body, "Some(true)", "control");
+    shared.cookies.insert("remember_token".to_owned(), cookie);
+    assert_eq!(shared.get("/username").await.body, "Notch");
+    assert_eq!(shared.get("/visited").await.body, "None");
+}

@@ -471,6 +471,20 @@ async fn b_25_refresh_never_reissues_another_users_cookie() {
     assert!(set_cookie(&reply, "remember_token").is_none(), "{reply:?}");
 }
 
+/// A logout that finds no login in the session (it expired, or the browser dropped it) still
+/// deletes the remember cookie the request carries: it is revoked, and the browser should not
+/// keep a dead credential either.
+#[actix_rt::test]
+async fn b_23_logout_with_only_the_remember_cookie_deletes_it() {
+    let (mut client, _) = client!(remembering());
+    remembered_value(&mut client).await;
+    client.cookies.remove("id");
+    let reply = client.get("/logout").await;
+    assert_eq!(reply.body, "Anonymous");
+    let removal = set_cookie(&reply, "remember_token").expect("the remember cookie deleted");
+    assert!(is_removal(&removal), "{removal:?}");
+}
+
 #[actix_rt::test]
 async fn b_25_refresh_keeps_the_per_login_duration() {
     let (mut client, _) =

@@ -376,3 +376,66 @@ async fn s2_logout_revokes_a_remember_cookie_from_another_login_too() {
     let mut copy = Client::with_cookies(&app, &[("remember_token", &cookie)]);
     assert_eq!(copy.get("/username").await.body, "Anonymous");
 }
+
+/// A login restored from the remember cookie remembers the cookie's lifetime, so that its
+/// logout revokes it for as long as a copy of that cookie could log in: fourteen days here, not
+/// the hour of the absolute timeout.
+#[actix_rt::test]
+async fn s2_logout_of_a_restored_login_lasts_as_long_as_its_cookie() {
+    #[derive(Clone, Default)]
+    struct Logins(std::sync::Arc<std::sync::Mutex<Vec<u64>>>);
+    impl RevocationStore for Logins {
+        fn revoke_login<'a>(&'a self, _: LoginRef<'a>, until: u64) -> StoreFuture<'a, ()> {
+            if let Ok(mut untils) = self.0.lock() {
+                untils.push(until);
+            }
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn revoke_user<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a str,
+            _: u64,
+            _: u64,
+        ) -> StoreFuture<'a, ()> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn is_revoked<'a>(&'a self, _: LoginRef<'a>) -> StoreFuture<'a, bool> {
+            Box::pin(std::future::ready(Ok(false)))
+        }
+    }
+    let store = Logins::default();
+    let manager = LoginManager::<User>::new()
+        .revocation_store(store.clone())
+        .remember_me(login_runtime_tests::remember_me())
+        .absolute_timeout(std::time::Duration::from_secs(3600));
+    let app = init_service(login_runtime_tests::app_with(
+        manager,
+        web::Data::new(Store::default()),
+    ))
+    .await;
+    let mut client = Client::new(&app);
+    client.get("/login/notch?remember=true").await;
+    client.cookies.remove("id");
+    assert_eq!(client.get("/username").await.body, "Notch", "restored");
+    // Without the cookie, only the restored session's record can say how long to revoke for.
+    client.cookies.remove("remember_token");
+    assert_eq!(client.get("/logout").await.status, 200);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let untils = store
+        .0
+        .lock()
+        .map(|untils| untils.clone())
+        .unwrap_or_default();
+    let fourteen_days = 14 * 24 * 60 * 60;
+    assert!(
+        untils.iter().any(|until| *until >= now + fourteen_days - 5),
+        "revoked until {:?} s from now",
+        untils
+            .iter()
+            .map(|until| until.saturating_sub(now))
+            .collect::<Vec<_>>()
+    );
+}
