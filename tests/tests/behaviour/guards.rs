@@ -40,6 +40,25 @@ async fn b_11_login_view_redirects_with_percent_encoded_next() {
     );
 }
 
+/// An exempt method from a login that is not fresh (restored from the remember cookie) still
+/// reaches a handler that does not ask for a fresh login: only `fresh` handlers answer 204.
+#[actix_rt::test]
+async fn b_17_options_from_a_restored_login_reaches_a_non_fresh_handler() {
+    let store = web::Data::new(Store::default());
+    let manager = LoginManager::new().remember_me(login_runtime_tests::remember_me());
+    let mut client = Client::new(init_service(app_with(manager, store)).await);
+    client.get("/login/notch?remember=true").await;
+    client.cookies.remove("id");
+    assert_eq!(
+        client.get("/fresh").await.body,
+        "false",
+        "restored, not fresh"
+    );
+    let reply = client.request(Method::OPTIONS, "/options-secret").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, "OPTIONS passed");
+}
+
 #[actix_rt::test]
 async fn b_17_options_passes_unchecked_and_exempt_methods_changes_the_set() {
     let (app, _) = default_app();
