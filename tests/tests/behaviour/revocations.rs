@@ -284,13 +284,40 @@ async fn s2_a_session_that_logs_in_again_and_again_still_ends_every_copy_at_logo
     );
 }
 
-/// A store that records the `until` of every user revocation, and revokes nothing.
+/// A store that records the `until` of every revocation, by kind, and revokes nothing.
 #[derive(Clone, Default)]
-struct Recording(std::sync::Arc<std::sync::Mutex<Vec<u64>>>);
+struct Recording {
+    logins: std::sync::Arc<std::sync::Mutex<Vec<u64>>>,
+    users: std::sync::Arc<std::sync::Mutex<Vec<u64>>>,
+}
+
+impl Recording {
+    fn record(list: &std::sync::Mutex<Vec<u64>>, until: u64) -> StoreFuture<'static, ()> {
+        if let Ok(mut untils) = list.lock() {
+            untils.push(until);
+        }
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// How far from now each recorded revocation of `list` lasts, in seconds.
+    fn from_now(list: &std::sync::Mutex<Vec<u64>>) -> Vec<u64> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        list.lock()
+            .map(|untils| {
+                untils
+                    .iter()
+                    .map(|until| until.saturating_sub(now))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
 
 impl RevocationStore for Recording {
-    fn revoke_login<'a>(&'a self, _: LoginRef<'a>, _: u64) -> StoreFuture<'a, ()> {
-        Box::pin(std::future::ready(Ok(())))
+    fn revoke_login<'a>(&'a self, _: LoginRef<'a>, until: u64) -> StoreFuture<'a, ()> {
+        Self::record(&self.logins, until)
     }
 
     fn revoke_user<'a>(
@@ -300,10 +327,7 @@ impl RevocationStore for Recording {
         _: u64,
         until: u64,
     ) -> StoreFuture<'a, ()> {
-        if let Ok(mut untils) = self.0.lock() {
-            untils.push(until);
-        }
-        Box::pin(std::future::ready(Ok(())))
+        Self::record(&self.users, until)
     }
 
     fn is_revoked<'a>(&'a self, _: LoginRef<'a>) -> StoreFuture<'a, bool> {
@@ -331,20 +355,13 @@ async fn s8_log_out_everywhere_lasts_as_long_as_any_remember_cookie_can() {
     let app = init_service(app).await;
     let mut client = Client::new(&app);
     assert_eq!(client.get("/everywhere/1").await.status, 200);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
-    let untils = store
-        .0
-        .lock()
-        .map(|untils| untils.clone())
-        .unwrap_or_default();
-    assert_eq!(untils.len(), 1, "{untils:?}");
+    let lasts = Recording::from_now(&store.users);
+    assert_eq!(lasts.len(), 1, "{lasts:?}");
     let four_hundred_days = 400 * 24 * 60 * 60;
     assert!(
-        untils[0] >= now + four_hundred_days - 5,
-        "revoked until {} s from now, not the 400 days a remember cookie can live",
-        untils[0].saturating_sub(now)
+        lasts[0] >= four_hundred_days - 5,
+        "revoked for {} s, not the 400 days a remember cookie can live",
+        lasts[0]
     );
 }
 
@@ -382,29 +399,7 @@ async fn s2_logout_revokes_a_remember_cookie_from_another_login_too() {
 /// the hour of the absolute timeout.
 #[actix_rt::test]
 async fn s2_logout_of_a_restored_login_lasts_as_long_as_its_cookie() {
-    #[derive(Clone, Default)]
-    struct Logins(std::sync::Arc<std::sync::Mutex<Vec<u64>>>);
-    impl RevocationStore for Logins {
-        fn revoke_login<'a>(&'a self, _: LoginRef<'a>, until: u64) -> StoreFuture<'a, ()> {
-            if let Ok(mut untils) = self.0.lock() {
-                untils.push(until);
-            }
-            Box::pin(std::future::ready(Ok(())))
-        }
-        fn revoke_user<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a str,
-            _: u64,
-            _: u64,
-        ) -> StoreFuture<'a, ()> {
-            Box::pin(std::future::ready(Ok(())))
-        }
-        fn is_revoked<'a>(&'a self, _: LoginRef<'a>) -> StoreFuture<'a, bool> {
-            Box::pin(std::future::ready(Ok(false)))
-        }
-    }
-    let store = Logins::default();
+    let store = Recording::default();
     let manager = LoginManager::<User>::new()
         .revocation_store(store.clone())
         .remember_me(login_runtime_tests::remember_me())
@@ -421,21 +416,10 @@ async fn s2_logout_of_a_restored_login_lasts_as_long_as_its_cookie() {
     // Without the cookie, only the restored session's record can say how long to revoke for.
     client.cookies.remove("remember_token");
     assert_eq!(client.get("/logout").await.status, 200);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
-    let untils = store
-        .0
-        .lock()
-        .map(|untils| untils.clone())
-        .unwrap_or_default();
+    let lasts = Recording::from_now(&store.logins);
     let fourteen_days = 14 * 24 * 60 * 60;
     assert!(
-        untils.iter().any(|until| *until >= now + fourteen_days - 5),
-        "revoked until {:?} s from now",
-        untils
-            .iter()
-            .map(|until| until.saturating_sub(now))
-            .collect::<Vec<_>>()
+        lasts.iter().any(|lasts| *lasts >= fourteen_days - 5),
+        "revoked for {lasts:?} s"
     );
 }
