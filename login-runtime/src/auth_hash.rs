@@ -69,11 +69,17 @@ pub(crate) fn mac(keyed: &Hmac<Sha256>, data: &[u8]) -> [u8; 32] {
 
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut hex = vec![0; bytes.len() * 2];
+    hex_into(bytes, &mut hex);
+    // Hex digits only, so always UTF-8.
+    String::from_utf8(hex).unwrap_or_default()
+}
+
+/// Lowercase hex of `bytes` into `out` (twice as long), for callers that keep it on the stack.
+pub(crate) fn hex_into(bytes: &[u8], out: &mut [u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
     }
-    hex
 }

@@ -210,11 +210,15 @@ pub(crate) fn unix_now() -> u64 {
 pub(crate) fn read_text(session: &Session) -> Option<String> {
     session
         .get::<String>(LOGIN_KEY)
-        .inspect_err(|err| {
-            tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
-        })
+        .inspect_err(unreadable)
         .ok()
         .flatten()
+}
+
+/// Logs why the session's login record is no login (wrong type, older or unknown format); the
+/// data is left in place for inspection.
+fn unreadable(err: &impl std::fmt::Display) {
+    tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
 }
 
 /// The session's login record, if it holds one this version understands, owning its text.
@@ -235,11 +239,7 @@ impl<'a> LoginRecord<'a> {
     /// unknown data under our key is no login (fail closed), and the data is left for
     /// inspection.
     pub(crate) fn parse(text: &'a str) -> Option<Self> {
-        Self::decode(text)
-            .inspect_err(|err| {
-                tracing::debug!(target: "login_runtime", "unreadable login record in session: {err}");
-            })
-            .ok()
+        Self::decode(text).inspect_err(unreadable).ok()
     }
 
     /// The record with its text copied out of the session's.

@@ -10,7 +10,7 @@ use actix_web::http::header::{self, HeaderName};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::auth_hash::{keyed_mac, mac};
+use crate::auth_hash::{hex_into, keyed_mac, mac};
 
 /// How hard to react when a session is used from a client that does not match the one that
 /// logged in (Flask-Login's `session_protection`).
@@ -109,15 +109,10 @@ impl Fingerprinter {
         mac.update(agent);
         let digest = mac.finalize().into_bytes();
         let mut hex = [0; 2 * FINGERPRINT_BYTES];
-        for (pair, byte) in hex.chunks_exact_mut(2).zip(&digest[..FINGERPRINT_BYTES]) {
-            pair[0] = HEX_DIGITS[usize::from(byte >> 4)];
-            pair[1] = HEX_DIGITS[usize::from(byte & 0xf)];
-        }
+        hex_into(&digest[..FINGERPRINT_BYTES], &mut hex);
         Fingerprint(hex)
     }
 }
-
-const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// A client fingerprint: [`FINGERPRINT_BYTES`] of MAC as lowercase hex, as the login record
 /// stores it.
