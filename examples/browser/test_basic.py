@@ -21,6 +21,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -89,7 +90,17 @@ class BasicDemoInABrowser(unittest.TestCase):
         """Clicks a form's button and waits for the page it leads to."""
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, selector).click()
-        WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+        def left(_driver):
+            # Chromium reports the old page's node either as stale or, mid-navigation, as "does
+            # not belong to the document": both mean the next page has replaced it.
+            try:
+                page.is_enabled()
+                return False
+            except (StaleElementReferenceException, WebDriverException):
+                return True
+
+        WebDriverWait(driver, 15).until(left)
 
     def log_in(self, driver, username, password, remember=False):
         driver.find_element(By.NAME, "username").send_keys(username)
