@@ -11,30 +11,25 @@ user would: the redirect to the login form with the flashed message, logging in 
 """
 
 import os
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import unittest
-import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-BINARY = os.path.join(TARGET, "debug", "examples", "basic")
+sys.dont_write_bytecode = True  # no __pycache__ beside the tests
+from browser_support import (  # noqa: E402 (after the line above)
+    chrome,
+    example_binary,
+    free_port,
+    new_profile,
+    remove_profile,
+    stop,
+    submit,
+    wait_until_serving,
+)
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+BINARY = example_binary("basic")
 
 
 class BasicDemoInABrowser(unittest.TestCase):
@@ -47,60 +42,22 @@ class BasicDemoInABrowser(unittest.TestCase):
             env={**os.environ, "DEMO_PORT": str(port), "RUST_LOG": "warn"},
             stdout=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60  # argon2 hashing at start-up takes a moment
-        while True:
-            try:
-                urllib.request.urlopen(cls.base + "/", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or cls.server.poll() is not None:
-                    cls.server.kill()
-                    raise
-                time.sleep(0.2)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait(timeout=10)
+        # Class cleanups run even when setUpClass fails.
+        cls.addClassCleanup(stop, cls.server)
+        # argon2 hashing at start-up takes a moment
+        wait_until_serving(cls.base + "/", cls.server, timeout=60)
 
     def browser(self):
         """A fresh headless Chromium with an empty profile: a new browser, no cookies."""
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        profile = tempfile.mkdtemp(prefix="login-runtime-chromium-")
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-        ):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        driver.set_page_load_timeout(30)
+        profile = new_profile()
+        self.addCleanup(remove_profile, profile)
+        driver = chrome(profile)
         self.addCleanup(driver.quit)
         return driver
 
     def submit(self, driver, selector):
         """Clicks a form's button and waits for the page it leads to."""
-        page = driver.find_element(By.TAG_NAME, "html")
-        driver.find_element(By.CSS_SELECTOR, selector).click()
-
-        def left(_driver):
-            # Chromium reports the old page's node either as stale or, mid-navigation, as "does
-            # not belong to the document": both mean the next page has replaced it.
-            try:
-                page.is_enabled()
-                return False
-            except (StaleElementReferenceException, WebDriverException):
-                return True
-
-        WebDriverWait(driver, 15).until(left)
+        submit(driver, selector, timeout=15)
 
     def log_in(self, driver, username, password, remember=False):
         driver.find_element(By.NAME, "username").send_keys(username)

@@ -16,7 +16,7 @@ use crate::errors::Errors;
 use crate::{args, crate_path, suggest, tokens};
 
 const STRUCT_KEYS: &[&str] = &["anonymous", "crate"];
-const FIELD_KEYS: &[&str] = &["id", "active", "auth_hash"];
+const FIELD_KEYS: &[&str] = &["id", "active", "auth_hash", "permissions"];
 
 /// What the struct's own `#[user(..)]` attributes say.
 #[derive(Default)]
@@ -34,6 +34,7 @@ struct Model<'a> {
     id: Option<Marked<'a>>,
     active: Option<Marked<'a>>,
     auth_hash: Option<Marked<'a>>,
+    permissions: Option<Marked<'a>>,
 }
 
 /// A field and how to reach it (`self.name` or `self.0`).
@@ -195,19 +196,21 @@ fn parse_field_attrs<'a>(
         .filter(|attr| attr.path().is_ident("user"))
     {
         let result = attr.parse_nested_meta(|meta| {
-            // #[user(id)] / #[user(active)] / #[user(auth_hash)]
+            // #[user(id)] / #[user(active)] / #[user(auth_hash)] / #[user(permissions)]
             let slot = if meta.path.is_ident("id") {
                 &mut model.id
             } else if meta.path.is_ident("active") {
                 &mut model.active
             } else if meta.path.is_ident("auth_hash") {
                 &mut model.auth_hash
+            } else if meta.path.is_ident("permissions") {
+                &mut model.permissions
             } else {
                 let name = tokens::path_to_string(&meta.path);
                 let message = if STRUCT_KEYS.contains(&name.as_str()) {
                     format!("`#[user({name} = ..)]` belongs on the struct, not on a field")
                 } else {
-                    let takes = "on a field it takes `id`, `active` or `auth_hash`";
+                    let takes = "on a field it takes `id`, `active`, `auth_hash` or `permissions`";
                     suggest::unknown_argument("`#[user(..)]`", &name, FIELD_KEYS, takes)
                 };
                 errors.push(meta.error(message));
@@ -308,6 +311,10 @@ fn generate(
         .auth_hash
         .iter()
         .for_each(|marked| bound(marked, "AuthHashField"));
+    model
+        .permissions
+        .iter()
+        .for_each(|marked| bound(marked, "PermissionField"));
 
     let header = impl_header(input, krate, &bounds);
     let anonymous = match &args.anonymous {
@@ -334,6 +341,11 @@ fn generate(
             }
         }
     });
+    let permission_source = permission_source(input, model, &private);
+    let permissions = model
+        .permissions
+        .as_ref()
+        .map(|marked| permission_impls(input, krate, marked, &bounds));
     quote! {
         #[automatically_derived]
         #header {
@@ -349,6 +361,90 @@ fn generate(
 
             #is_active
             #auth_hash
+            #permission_source
+        }
+
+        #permissions
+    }
+}
+
+/// `UserMixin::__permission_source`: how the guard finds the user's permissions. With a
+/// `#[user(permissions)]` field, the impls below; otherwise an `impl UserPermissions` written
+/// by hand, if there is one, found by the probe (which needs a concrete type: a generic user
+/// type has a permission source only through the field).
+fn permission_source(
+    input: &DeriveInput,
+    model: &Model<'_>,
+    private: &TokenStream,
+) -> Option<TokenStream> {
+    let found = if model.permissions.is_some() {
+        quote!(::core::option::Option::Some(#private::erased_permission_source::<Self>))
+    } else if input.generics.params.is_empty() {
+        quote! {{
+            use #private::{Sourced as _, Unsourced as _};
+            (&&#private::PermissionProbe::<Self>::new()).source()
+        }}
+    } else {
+        return None;
+    };
+    Some(quote! {
+        fn __permission_source() -> ::core::option::Option<#private::PermissionSource<Self>> {
+            #found
+        }
+    })
+}
+
+/// `UserPermissions` and `HasPermissions` from the field marked `#[user(permissions)]`. Its type
+/// is the turbofish argument of the `__private` fns, so a field that is not a collection of
+/// permissions is reported on that type.
+fn permission_impls(
+    input: &DeriveInput,
+    krate: &TokenStream,
+    marked: &Marked<'_>,
+    bounds: &[TokenStream],
+) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let predicates: Vec<_> = where_clause
+        .into_iter()
+        .flat_map(|clause| clause.predicates.iter())
+        .collect();
+    let Marked { member, field } = marked;
+    let ty = &field.ty;
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::UserPermissions for #name #ty_generics
+        where #(#predicates,)* #(#bounds)*
+        {
+            type Permission = <#ty as #private::PermissionField>::Permission;
+
+            fn permissions(
+                &self,
+                _: &#private::actix_web::HttpRequest,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<
+                    ::std::collections::HashSet<Self::Permission>,
+                    #private::actix_web::Error,
+                >,
+            > {
+                ::core::future::ready(::core::result::Result::Ok(
+                    #private::field_permissions::<#ty>(&self.#member),
+                ))
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::HasPermissions for #name #ty_generics
+        where #(#predicates,)* #(#bounds)*
+        {
+            fn has_permission<Q>(&self, permission: &Q) -> bool
+            where
+                Self::Permission: ::core::borrow::Borrow<Q>,
+                Q: ::core::cmp::Eq + ?::core::marker::Sized,
+            {
+                #private::field_has_permission::<#ty, Q>(&self.#member, permission)
+            }
         }
     }
 }

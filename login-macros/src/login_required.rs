@@ -12,10 +12,11 @@
 //! routes that register it type-check and the only error is the one that names the mistake.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Attribute, FnArg, Ident, Item, ItemFn, Meta, PatType, Path, Token, Type};
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, FnArg, Ident, Item, ItemFn, Meta, PatType, Path, Token, Type};
 
 use crate::errors::Errors;
 use crate::{args, crate_path, suggest, tokens};
@@ -24,11 +25,13 @@ use crate::{args, crate_path, suggest, tokens};
 const MAX_EXTRACTORS: usize = 16;
 
 const ATTR: &str = "`#[login_required]`";
-const ARGS: &[&str] = &["fresh", "crate"];
+const ARGS: &[&str] = &["fresh", "permission", "permissions", "crate"];
 
 #[derive(Default)]
 struct Args {
     fresh: bool,
+    /// `permission = a` and `permissions(b, c)`, in order: every one is required.
+    permissions: Vec<Expr>,
     krate: Option<Path>,
 }
 
@@ -75,12 +78,33 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
             }
             fresh_seen = true;
             parsed.fresh = true;
+        } else if meta.path.is_ident("permission") {
+            // #[login_required(permission = Role::Admin)]
+            if meta.input.peek(Token![=]) {
+                parsed.permissions.push(meta.value()?.parse()?);
+            } else {
+                let value = args::take_value(meta.input)?;
+                let example = if value.is_empty() {
+                    "`permission = Role::Admin`".to_owned()
+                } else {
+                    "`permission = Role::Admin`, or `permissions(A, B)` for several".to_owned()
+                };
+                let path = &meta.path;
+                errors.spanned(
+                    quote!(#path #value),
+                    format!("`permission` takes the permission a user needs; write {example}"),
+                );
+            }
+        } else if meta.path.is_ident("permissions") {
+            // #[login_required(permissions(Role::Admin, Role::Editor))]
+            parse_permission_list(&meta, &mut parsed.permissions, errors)?;
         } else if meta.path.is_ident("crate") {
             // #[login_required(crate = "path::to::login_runtime")]
             crate_path::parse_crate_arg(&meta, &mut parsed.krate, errors)?;
         } else {
             let name = tokens::path_to_string(&meta.path);
-            let takes = "its arguments are `fresh` and `crate = \"..\"`";
+            let takes = "its arguments are `fresh`, `permission = ..`, `permissions(..)` and \
+                         `crate = \"..\"`";
             errors.push(meta.error(suggest::unknown_argument(ATTR, &name, ARGS, takes)));
             args::take_value(meta.input)?;
         }
@@ -90,6 +114,36 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
         errors.push(error);
     }
     parsed
+}
+
+/// `permissions(a, b)`: at least one permission, each an expression.
+fn parse_permission_list(
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    permissions: &mut Vec<Expr>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    if !meta.input.peek(syn::token::Paren) {
+        let value = args::take_value(meta.input)?;
+        let path = &meta.path;
+        errors.spanned(
+            quote!(#path #value),
+            "`permissions` takes a list; write `permissions(Role::Admin, Role::Editor)`, or \
+             `permission = Role::Admin` for one",
+        );
+        return Ok(());
+    }
+    let group: proc_macro2::Group = meta.input.parse()?;
+    let list = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(group.stream())?;
+    if list.is_empty() {
+        let path = &meta.path;
+        errors.spanned(
+            quote!(#path #group),
+            "`permissions()` names no permission, so it would require nothing; name at least \
+             one, like `permissions(Role::Admin)`, or remove it",
+        );
+    }
+    permissions.extend(list);
+    Ok(())
 }
 
 /// The handler, or the input unchanged with the error that says where the attribute goes.
@@ -194,6 +248,126 @@ fn validate(handler: &ItemFn, errors: &mut Errors) -> Emit {
 /// keeps exactly one.
 fn generate(handler: &ItemFn, args: &Args, errors: &mut Errors) -> TokenStream {
     let krate = crate_path::runtime_path(args.krate.as_ref());
+    let (required, guard) = match required_permissions(handler, args, &krate) {
+        Some((ident, item)) => (
+            item,
+            Guard {
+                fresh: args.fresh,
+                permissions: Some(ident),
+            },
+        ),
+        None => (
+            TokenStream::new(),
+            Guard {
+                fresh: args.fresh,
+                permissions: None,
+            },
+        ),
+    };
+    let handlers = generate_handlers(handler, &krate, &guard, errors);
+    quote!(#required #handlers)
+}
+
+/// What the rewritten handler's guard checks.
+struct Guard {
+    fresh: bool,
+    /// The unit struct that names the required permissions, if any.
+    permissions: Option<Ident>,
+}
+
+/// The unit struct whose `RequiredPermissions` impl lists what `permission = ..` and
+/// `permissions(..)` name, and its name. The guard is an extractor *type*, so the values reach
+/// it through a type made for this handler. The list is built once per thread.
+///
+/// Where the handler names its user type (a `CurrentUser<User>` or `Authenticated<User>`
+/// parameter), a check that is never run makes a permission of another type than the user's, or
+/// a user type with no permissions, a compile error; otherwise the guard finds out at run time.
+fn required_permissions(
+    handler: &ItemFn,
+    args: &Args,
+    krate: &TokenStream,
+) -> Option<(Ident, TokenStream)> {
+    if args.permissions.is_empty() {
+        return None;
+    }
+    let private = quote!(#krate::__private);
+    let name = Ident::new(
+        &format!("__LoginPermissions_{}", handler.sig.ident),
+        handler.sig.ident.span(),
+    );
+    let vis = &handler.vis;
+    let permissions = &args.permissions;
+    let checks = user_type(handler).map(|user| {
+        let each = permissions.iter().map(|permission| match permission {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_),
+                ..
+            }) => {
+                quote_spanned!(permission.span()=> #private::permission_name::<#user>(#permission);)
+            }
+            _ => {
+                quote_spanned!(permission.span()=> #private::permission_of::<#user>(&#permission);)
+            }
+        });
+        quote! {
+            let _ = || {
+                #(#each)*
+            };
+        }
+    });
+    let list = permissions
+        .iter()
+        .map(|permission| quote_spanned!(permission.span()=> #private::permission(#permission)));
+    let item = quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #name;
+
+        #[automatically_derived]
+        impl #private::RequiredPermissions for #name {
+            fn required() -> ::core::option::Option<#private::Required> {
+                #checks
+                ::std::thread_local! {
+                    static REQUIRED: #private::Required =
+                        #private::Required::all(::std::vec![#(#list),*]);
+                }
+                ::core::option::Option::Some(REQUIRED.with(::core::clone::Clone::clone))
+            }
+        }
+    };
+    Some((name, item))
+}
+
+/// The user type a handler names in a `CurrentUser<User>` or `Authenticated<User>` parameter.
+fn user_type(handler: &ItemFn) -> Option<&Type> {
+    handler.sig.inputs.iter().find_map(|arg| {
+        let FnArg::Typed(typed) = arg else {
+            return None;
+        };
+        let Type::Path(path) = &*typed.ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident != "CurrentUser" && last.ident != "Authenticated" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+            return None;
+        };
+        match generics.args.first()? {
+            syn::GenericArgument::Type(user) if generics.args.len() == 1 => Some(user),
+            _ => None,
+        }
+    })
+}
+
+/// The rewritten handler: one, or one per combination of its parameters' `cfg` conditions.
+fn generate_handlers(
+    handler: &ItemFn,
+    krate: &TokenStream,
+    guard: &Guard,
+    errors: &mut Errors,
+) -> TokenStream {
     let params: Vec<Param<'_>> = handler
         .sig
         .inputs
@@ -236,10 +410,10 @@ fn generate(handler: &ItemFn, args: &Args, errors: &mut Errors) -> TokenStream {
             );
         }
         // Still emit one handler, with every parameter, so the routes type-check.
-        return rewrite(handler, &krate, args.fresh, &params, None);
+        return rewrite(handler, krate, guard, &params, None);
     }
     if conditions.is_empty() {
-        return rewrite(handler, &krate, args.fresh, &params, None);
+        return rewrite(handler, krate, guard, &params, None);
     }
     let variants = (0..1u32 << conditions.len()).map(|mask| {
         let holds = |cfg: &TokenStream| {
@@ -260,7 +434,7 @@ fn generate(handler: &ItemFn, args: &Args, errors: &mut Errors) -> TokenStream {
             }
         });
         let cfg: Attribute = syn::parse_quote!(#[cfg(all(#(#combination),*))]);
-        rewrite(handler, &krate, args.fresh, &kept, Some(cfg))
+        rewrite(handler, krate, guard, &kept, Some(cfg))
     });
     quote!(#(#variants)*)
 }
@@ -339,7 +513,7 @@ fn split_cfg_attr(attr: &Attribute) -> Option<(Meta, Option<TokenStream>, Vec<Me
 fn rewrite(
     handler: &ItemFn,
     krate: &TokenStream,
-    fresh: bool,
+    guard_kind: &Guard,
     params: &[Param<'_>],
     cfg: Option<Attribute>,
 ) -> TokenStream {
@@ -367,8 +541,13 @@ fn rewrite(
         let tys = tys.iter().map(ToTokens::to_token_stream).collect();
         (values_pat, tys)
     };
+    let fresh = guard_kind.fresh;
+    let permissions = guard_kind
+        .permissions
+        .as_ref()
+        .map(|permissions| quote!(, #permissions));
     let guard_param: FnArg = syn::parse_quote! {
-        #guard: #krate::__private::LoginRequired<(#(#tys,)*), #fresh>
+        #guard: #krate::__private::LoginRequired<(#(#tys,)*), #fresh #permissions>
     };
     let mut unpack: Vec<syn::Stmt> = vec![syn::parse_quote! {
         let (#(#values_pat,)*) = #krate::__private::LoginRequired::into_inner(#guard);

@@ -2,6 +2,10 @@
 
 pub use crate::extract::LoginRequired;
 pub use crate::loader::{UserId, parse_canonical_id};
+pub use crate::permission::erased_source as erased_permission_source;
+pub use crate::permission::{
+    AnyPermission, PermissionField, PermissionSource, Required, RequiredPermissions,
+};
 pub use actix_web;
 
 // Compile-time checks. The macros call each fn with the user's type as the turbofish
@@ -252,4 +256,84 @@ impl<T: AsRef<[u8]> + ?Sized> AuthHashField for T {}
 /// The session auth hash from the field marked `#[user(auth_hash)]`.
 pub fn auth_hash<T: AuthHashField + ?Sized>(field: &T) -> Option<Vec<u8>> {
     Some(field.as_ref().to_vec())
+}
+
+/// A permission a `#[login_required(permission = ..)]` names, checked to be a [`Permission`]
+/// (the bound is the compile error, on the user's expression, for one that is not).
+///
+/// [`Permission`]: crate::Permission
+pub fn permission<P: crate::Permission>(permission: P) -> Box<dyn AnyPermission> {
+    Box::new(permission)
+}
+
+/// Checks, where the macro knows the user type (a `CurrentUser<User>` or `Authenticated<User>`
+/// parameter), that it has a permission source; never called.
+pub fn permission_source<U: crate::UserPermissions>() {}
+
+/// Checks, where the macro knows the user type, that `permission` is of that type's permission
+/// type; never called.
+pub fn permission_of<U: crate::UserPermissions>(_: &U::Permission) {}
+
+/// The same check for a permission written as a string: the user's permissions must be names.
+pub fn permission_name<U>(_: &str)
+where
+    U: crate::UserPermissions,
+    U::Permission: std::borrow::Borrow<str>,
+{
+}
+
+/// The permissions of a field marked `#[user(permissions)]`, as the set the guard checks.
+pub fn field_permissions<T: PermissionField + ?Sized>(
+    field: &T,
+) -> std::collections::HashSet<T::Permission> {
+    field.permission_iter().cloned().collect()
+}
+
+/// Whether the field marked `#[user(permissions)]` holds `permission`.
+pub fn field_has_permission<T, Q>(field: &T, permission: &Q) -> bool
+where
+    T: PermissionField + ?Sized,
+    T::Permission: std::borrow::Borrow<Q>,
+    Q: Eq + ?Sized,
+{
+    use std::borrow::Borrow;
+    field
+        .permission_iter()
+        .any(|held| held.borrow() == permission)
+}
+
+/// Finds a user type's permission source for `#[derive(UserMixin)]`, which cannot tell whether
+/// the type implements `UserPermissions` (by hand, elsewhere): the expansion calls
+/// `(&&PermissionProbe::<User>::new()).source()` with both traits below in scope, and method
+/// resolution takes [`Sourced`] when the bound holds, else [`Unsourced`].
+pub struct PermissionProbe<U>(std::marker::PhantomData<fn() -> U>);
+
+impl<U> PermissionProbe<U> {
+    /// The probe for `U`.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+/// The user type implements `UserPermissions`.
+pub trait Sourced<U> {
+    /// Its permission source.
+    fn source(&self) -> Option<PermissionSource<U>>;
+}
+impl<U: crate::UserPermissions> Sourced<U> for &PermissionProbe<U> {
+    fn source(&self) -> Option<PermissionSource<U>> {
+        Some(crate::permission::erased_source::<U>)
+    }
+}
+
+/// The user type has no permissions.
+pub trait Unsourced<U> {
+    /// No permission source.
+    fn source(&self) -> Option<PermissionSource<U>>;
+}
+impl<U> Unsourced<U> for PermissionProbe<U> {
+    fn source(&self) -> Option<PermissionSource<U>> {
+        None
+    }
 }

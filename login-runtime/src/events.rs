@@ -5,6 +5,7 @@ use std::sync::Arc;
 use actix_web::HttpRequest;
 
 use crate::UserMixin;
+use crate::throttle::Throttled;
 
 /// Something that happened to the login of a request. Received by
 /// [`LoginManager::on_event`](crate::LoginManager::on_event) and also emitted as a `tracing`
@@ -30,6 +31,11 @@ pub enum LoginEvent<'a, U> {
     Accessed(Option<&'a U>),
     /// Session protection saw the session used from another client.
     SessionProtected,
+    /// This logged-in user lacked a permission the route requires (the response is `403`).
+    PermissionDenied(&'a U),
+    /// [`LoginThrottle`](crate::LoginThrottle) refused a login attempt (the response is `429`):
+    /// how long to wait, which count, and the account name as typed (untrusted text).
+    Throttled(&'a Throttled),
 }
 
 impl<U> LoginEvent<'_, U> {
@@ -45,17 +51,23 @@ impl<U> LoginEvent<'_, U> {
             Self::NeedsRefresh => "needs_refresh",
             Self::Accessed(_) => "accessed",
             Self::SessionProtected => "session_protected",
+            Self::PermissionDenied(_) => "permission_denied",
+            Self::Throttled(_) => "throttled",
         }
     }
 
     /// The user the event is about, where there is one.
     pub fn user(&self) -> Option<&U> {
         match *self {
-            Self::LoggedIn(user) | Self::LoadedFromCookie(user) | Self::LoadedFromRequest(user) => {
-                Some(user)
-            }
+            Self::LoggedIn(user)
+            | Self::LoadedFromCookie(user)
+            | Self::LoadedFromRequest(user)
+            | Self::PermissionDenied(user) => Some(user),
             Self::LoggedOut(user) | Self::LoginConfirmed(user) | Self::Accessed(user) => user,
-            Self::Unauthorized | Self::NeedsRefresh | Self::SessionProtected => None,
+            Self::Unauthorized
+            | Self::NeedsRefresh
+            | Self::SessionProtected
+            | Self::Throttled(_) => None,
         }
     }
 }

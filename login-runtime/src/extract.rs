@@ -1,6 +1,7 @@
 //! Extractors: the current user, and the login guard `#[login_required]` expands to.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -10,6 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
 use crate::future::LocalBoxFuture;
+use crate::permission::{HasPermissions, NoPermissions, RequiredPermissions};
 use crate::request_state::{Identity, RequestState};
 use crate::untyped_state::untyped_state;
 use crate::{AnonymousUserMixin, UserLoader, UserMixin};
@@ -83,6 +85,19 @@ impl<U: UserMixin> CurrentUser<U> {
             Self::Authenticated(user) => Some(user.get_id()),
             Self::Anonymous(anonymous) => anonymous.get_id(),
         }
+    }
+
+    /// Whether the user holds `permission`; never for a visitor. For permissions kept in a
+    /// field (`#[user(permissions)]`); permissions from an async source are read with the
+    /// [`Permissions`](crate::Permissions) extractor.
+    pub fn has_permission<Q>(&self, permission: &Q) -> bool
+    where
+        U: HasPermissions,
+        U::Permission: std::borrow::Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.user()
+            .is_some_and(|user| user.is_authenticated() && user.has_permission(permission))
     }
 }
 
@@ -244,16 +259,20 @@ impl<U: UserLoader> FromRequest for Authenticated<U> {
 /// tuple), so an anonymous request gets the unauthorized response before anything reads its
 /// body. Not public API.
 #[doc(hidden)]
-pub struct LoginRequired<Args, const FRESH: bool>(Args);
+pub struct LoginRequired<Args, const FRESH: bool, P = NoPermissions>(Args, PhantomData<P>);
 
-impl<Args, const FRESH: bool> LoginRequired<Args, FRESH> {
+impl<Args, const FRESH: bool, P> LoginRequired<Args, FRESH, P> {
     /// The handler's extractors, checked.
     pub fn into_inner(self) -> Args {
         self.0
     }
 }
 
-impl<Args: FromRequest + 'static, const FRESH: bool> FromRequest for LoginRequired<Args, FRESH> {
+impl<Args, const FRESH: bool, P> FromRequest for LoginRequired<Args, FRESH, P>
+where
+    Args: FromRequest + 'static,
+    P: RequiredPermissions,
+{
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
@@ -263,9 +282,10 @@ impl<Args: FromRequest + 'static, const FRESH: bool> FromRequest for LoginRequir
         let mut payload = payload.take();
         Box::pin(async move {
             let state = untyped_state(&req, "`#[login_required]` on the handler for")?;
-            state.require(&req, FRESH, None).await?;
+            let required = P::required();
+            state.require(&req, FRESH, None, required.as_ref()).await?;
             let args = Args::from_request(&req, &mut payload).await;
-            args.map(Self).map_err(Into::into)
+            args.map(|args| Self(args, PhantomData)).map_err(Into::into)
         })
     }
 }

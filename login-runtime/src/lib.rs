@@ -99,6 +99,7 @@ mod middleware;
 mod next;
 #[cfg(feature = "argon2")]
 pub mod password;
+mod permission;
 mod protection;
 mod random;
 #[cfg(feature = "redis")]
@@ -109,6 +110,7 @@ mod require;
 mod revocation;
 #[cfg(feature = "test-kit")]
 mod testkit;
+mod throttle;
 mod unauthorized;
 mod untyped_state;
 mod user;
@@ -117,6 +119,7 @@ mod user;
 #[cfg(feature = "test-kit")]
 pub mod test {
     pub use crate::testkit::TestLogin;
+    pub use crate::throttle::TestClock;
 }
 
 pub use crate::csrf::{CsrfError, csrf_token, verify_csrf};
@@ -136,11 +139,16 @@ pub use crate::login::{
 pub use crate::manager::LoginManager;
 pub use crate::middleware::LoginMiddleware;
 pub use crate::next::{login_url, make_next_param, safe_next, safe_next_with};
+pub use crate::permission::{HasPermissions, Permission, Permissions, UserPermissions};
 pub use crate::protection::{ForwardedHeader, SessionProtection};
 pub use crate::remember::RememberMe;
 pub use crate::require::{RequireLogin, RequireLoginMiddleware};
 pub use crate::revocation::{
     LoginRef, MemoryRevocations, RevocationStore, StoreError, StoreFuture,
+};
+pub use crate::throttle::{
+    LoginAttempt, LoginThrottle, MemoryThrottle, ThrottleError, ThrottleLimit, ThrottlePolicy,
+    ThrottleScope, ThrottleStore, Throttled,
 };
 pub use crate::user::{AnonymousUser, AnonymousUserMixin, UserMixin};
 

@@ -146,6 +146,17 @@ impl<U> LoginManager<U> {
         self.configure(|config| config.needs_refresh_handler = Some(handler))
     }
 
+    /// Replaces the response to a logged-in user who lacks a permission the route requires
+    /// (default: `403 Forbidden`, JSON for JSON callers). The `PermissionDenied` event still
+    /// fires first.
+    pub fn forbidden_handler(
+        self,
+        handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
+    ) -> Self {
+        let handler: ResponseHook = Arc::new(handler);
+        self.configure(|config| config.forbidden_handler = Some(handler))
+    }
+
     /// Keep the original URL in the session instead of the `next` query parameter; read it back
     /// with [`take_next`](crate::take_next).
     pub fn next_in_session(self, enabled: bool) -> Self {

@@ -6,6 +6,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 
 use crate::future::LocalBoxFuture;
+use crate::permission::{AnyPermission, Permission, Required};
 use crate::untyped_state::untyped_state;
 
 /// Requires a login for every route it wraps.
@@ -24,6 +25,7 @@ use crate::untyped_state::untyped_state;
 pub struct RequireLogin {
     fresh: bool,
     login_view: Option<Rc<str>>,
+    required: Option<Required>,
 }
 
 impl RequireLogin {
@@ -36,6 +38,34 @@ impl RequireLogin {
     pub fn fresh(self) -> Self {
         Self {
             fresh: true,
+            ..self
+        }
+    }
+
+    /// Also requires `permission`, like `#[login_required(permission = ..)]`: a logged-in user
+    /// without it gets `403` (or the manager's forbidden handler). Call it again to require
+    /// several; all of them are then required.
+    ///
+    /// ```
+    /// use actix_web::web;
+    /// use login_runtime::RequireLogin;
+    ///
+    /// #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    /// enum Role { Admin }
+    /// impl login_runtime::Permission for Role {}
+    ///
+    /// let admin = web::scope("/admin")
+    ///     .wrap(RequireLogin::new().permission(Role::Admin))
+    ///     .route("", web::get().to(|| async { "admin" }));
+    /// ```
+    pub fn permission<P: Permission>(self, permission: P) -> Self {
+        let mut permissions: Vec<Box<dyn AnyPermission>> = match &self.required {
+            Some(required) => required.0.iter().map(|p| p.boxed_clone()).collect(),
+            None => Vec::new(),
+        };
+        permissions.push(Box::new(permission));
+        Self {
+            required: Some(Required::all(permissions)),
             ..self
         }
     }
@@ -95,7 +125,12 @@ where
                 match untyped_state(&http, "`RequireLogin` on") {
                     Ok(state) => {
                         state
-                            .require(&http, options.fresh, options.login_view.as_deref())
+                            .require(
+                                &http,
+                                options.fresh,
+                                options.login_view.as_deref(),
+                                options.required.as_ref(),
+                            )
                             .await
                     }
                     Err(err) => Err(err.into()),

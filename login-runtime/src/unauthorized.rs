@@ -1,7 +1,9 @@
-//! The responses for a refused request: unauthorized (no login) and needs-refresh (stale login).
+//! The responses for a refused request: unauthorized (no login), needs-refresh (stale login)
+//! and forbidden (a login without the permission).
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
@@ -72,6 +74,22 @@ impl<U: UserMixin> Config<U> {
         )
     }
 
+    /// The response for a logged-in user who lacks a permission the route requires: `403`,
+    /// through the app's forbidden handler when there is one.
+    pub(crate) fn forbidden(&self, req: &HttpRequest, user: &U) -> actix_web::Error {
+        emit(
+            self.listener.as_ref(),
+            req,
+            &LoginEvent::PermissionDenied(user),
+        );
+        let reason = "permission required";
+        let response = match &self.forbidden_handler {
+            Some(handler) => contained(handler, req),
+            None => refused(req, StatusCode::FORBIDDEN, reason, None),
+        };
+        InternalError::from_response(reason, response).into()
+    }
+
     fn refuse(
         &self,
         req: &HttpRequest,
@@ -86,7 +104,7 @@ impl<U: UserMixin> Config<U> {
         };
         let response = match (handler, view) {
             (Some(handler), _) => contained(handler, req),
-            (None, None) => refused(req, reason, None),
+            (None, None) => refused(req, StatusCode::UNAUTHORIZED, reason, None),
             (None, Some(view)) => {
                 let view = match resolve_view(req, view) {
                     Ok(view) => view,
@@ -94,7 +112,7 @@ impl<U: UserMixin> Config<U> {
                 };
                 let target = self.redirect_target(req, &view);
                 if wants_json(req) {
-                    refused(req, reason, Some(&target))
+                    refused(req, StatusCode::UNAUTHORIZED, reason, Some(&target))
                 } else {
                     let mut response = redirect(req, &target);
                     if let Some(message) = message {
@@ -264,7 +282,7 @@ fn contained(handler: &ResponseHook, req: &HttpRequest) -> HttpResponse {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(req))) {
         Ok(response) => response,
         Err(_) => {
-            tracing::error!(target: "login_runtime", "the unauthorized or needs-refresh handler panicked; answering 500");
+            tracing::error!(target: "login_runtime", "the unauthorized, needs-refresh or forbidden handler panicked; answering 500");
             HttpResponse::InternalServerError().finish()
         }
     }
@@ -280,9 +298,14 @@ fn wants_json(req: &HttpRequest) -> bool {
     accept.contains("application/json") && !accept.contains("text/html")
 }
 
-/// 401: JSON for JSON callers, text otherwise; `login_url` where there is a login view.
-fn refused(req: &HttpRequest, reason: &str, login_url: Option<&str>) -> HttpResponse {
-    let mut response = HttpResponse::Unauthorized();
+/// 401 or 403: JSON for JSON callers, text otherwise; `login_url` where there is a login view.
+fn refused(
+    req: &HttpRequest,
+    status: StatusCode,
+    reason: &str,
+    login_url: Option<&str>,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
     if wants_json(req) {
         let body = match login_url {
             Some(url) => serde_json::json!({ "error": reason, "login_url": url }),

@@ -7,6 +7,8 @@ use actix_web::{HttpMessage, HttpRequest};
 
 use crate::error::LoginError;
 use crate::future::LocalBoxFuture;
+use crate::permission::Required;
+use crate::throttle::ThrottleClient;
 
 /// The request's type-erased state, or the misconfiguration that explains its absence.
 /// `who` names the caller in the log line, e.g. "`RequireLogin` on".
@@ -26,12 +28,14 @@ pub(crate) fn untyped_state(
 /// The part of the request state that needs no user type: what `#[login_required]`,
 /// `RequireLogin`, `logout_user` and friends use.
 pub(crate) trait UntypedState {
-    /// `Ok` when the request may proceed; otherwise the unauthorized (or needs-refresh) response.
+    /// `Ok` when the request may proceed; otherwise the unauthorized, needs-refresh or
+    /// forbidden (a permission of `required` is missing) response.
     fn require<'a>(
         &'a self,
         req: &'a HttpRequest,
         fresh: bool,
         login_view: Option<&'a str>,
+        required: Option<&'a Required>,
     ) -> LocalBoxFuture<'a, Result<(), actix_web::Error>>;
     fn logout<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), LoginError>>;
     fn confirm<'a>(&'a self, req: &'a HttpRequest) -> LocalBoxFuture<'a, Result<(), LoginError>>;
@@ -40,6 +44,9 @@ pub(crate) trait UntypedState {
     /// The message a refusal's marker cookie names; the response then deletes the cookie.
     fn take_marked_message(&self, req: &HttpRequest, marker: &str) -> Option<(String, String)>;
     fn user_type(&self) -> &'static str;
+    /// For `LoginThrottle`: the client's address as session protection sees it (S7), and the
+    /// manager's listener, to report a refused attempt to.
+    fn throttle_client(&self, req: &HttpRequest) -> ThrottleClient;
     /// For the typed accessors: the state as `Any`, to downcast to `RequestState<U>`.
     fn into_any(self: Rc<Self>) -> Rc<dyn std::any::Any>;
 }

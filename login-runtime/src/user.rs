@@ -44,6 +44,17 @@ pub trait UserMixin: 'static {
     fn session_auth_hash(&self) -> Option<Vec<u8>> {
         None
     }
+
+    /// Where the guard finds this type's permissions: `#[derive(UserMixin)]` fills it in when
+    /// the type implements [`UserPermissions`](crate::UserPermissions) (from a field or by
+    /// hand). Not public API.
+    #[doc(hidden)]
+    fn __permission_source() -> Option<crate::permission::PermissionSource<Self>>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 /// The visitor who is not logged in. The default implementation is [`AnonymousUser`]; pick your

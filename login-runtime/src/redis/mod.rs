@@ -11,6 +11,8 @@
 //!   (`docs/store-faults.md`).
 //! - [`RedisRevocations`]: the [`RevocationStore`](crate::RevocationStore) that makes a logout
 //!   on one instance final on all of them.
+//! - [`RedisThrottle`]: the [`ThrottleStore`](crate::ThrottleStore) that counts failed logins
+//!   across every instance, so spreading attempts over them multiplies no allowance.
 //! - [`FailClosed`]: wrapped outside actix-session's `SessionMiddleware`, it answers a session
 //!   store that failed or did not answer in time with `503 Service Unavailable` and
 //!   `Retry-After: 1`, where actix-session alone answers an opaque `500`.
@@ -55,14 +57,19 @@
 //! that touch no session are served as usual. Nobody is logged out by an outage that keeps
 //! Redis's data (a pause, a network cut); a restart that loses the data ends every session, as
 //! it would without this library, but the revocations lost with it only matter for copies of
-//! cookies taken before a logout (see [`RedisRevocations`]). Throttling does not exist yet.
+//! cookies taken before a logout (see [`RedisRevocations`]). A login attempt is refused with
+//! `503` too: its throttle count cannot be checked ([`RedisThrottle`]), and an attempt is never
+//! let through uncounted. A restart that loses the data forgets the counts, as if every
+//! failure had been forgotten at once.
 
 mod connection;
 mod fail_closed;
 mod revocations;
 mod sessions;
+mod throttle;
 
 pub use connection::{RedisConnectError, RedisConnection, RedisConnectionBuilder};
 pub use fail_closed::{FailClosed, FailClosedMiddleware};
 pub use revocations::RedisRevocations;
 pub use sessions::{Bounded, RedisSessions};
+pub use throttle::RedisThrottle;

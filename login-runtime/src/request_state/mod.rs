@@ -13,7 +13,7 @@ mod mutations;
 mod resolve;
 mod untyped;
 
-use std::any::type_name;
+use std::any::{Any, type_name};
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -68,7 +68,13 @@ pub(crate) struct RequestState<U> {
     wrote_session: Cell<bool>,
     /// The refusal message's marker cookie was read: the response deletes it.
     message_taken: Cell<bool>,
+    /// The permissions of the user they were resolved for (a login in this request changes the
+    /// user, and then they are resolved again).
+    permissions: RefCell<Option<ResolvedPermissions<U>>>,
 }
+
+/// A user's permission set (a `HashSet` of its permission type, as `Any`), and that user.
+type ResolvedPermissions<U> = (Rc<U>, Rc<dyn Any>);
 
 impl<U: UserLoader> RequestState<U> {
     /// Installs fresh state for this request; the user is not loaded until someone asks.
@@ -88,6 +94,7 @@ impl<U: UserLoader> RequestState<U> {
             accessed: Cell::new(false),
             wrote_session: Cell::new(false),
             message_taken: Cell::new(false),
+            permissions: RefCell::new(None),
         });
         // One entry serves both the typed and the type-erased users (see `get`).
         req.extensions_mut()
@@ -160,6 +167,36 @@ impl<U: UserLoader> RequestState<U> {
             Some(changed) => Some(changed.clone()),
             None => self.loaded.get().cloned(),
         }
+    }
+
+    /// The current user's permissions (a `HashSet` of its permission type, as `Any`), resolved
+    /// at most once per request; `None` for a visitor.
+    pub(crate) async fn permission_set(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<Option<Rc<dyn Any>>, LoginError> {
+        let Some(identity) = self.identity(req).await? else {
+            return Ok(None);
+        };
+        if let Some((user, set)) = &*self.permissions.borrow()
+            && Rc::ptr_eq(user, &identity.user)
+        {
+            return Ok(Some(Rc::clone(set)));
+        }
+        let Some(source) = U::__permission_source() else {
+            let user = type_name::<U>();
+            return Err(LoginError::misconfigured(format!(
+                "a permission was required on {}, but `{user}` has no permission source; mark \
+                 the field that holds its permissions with `#[user(permissions)]`, or implement \
+                 `UserPermissions` for `{user}` (and derive `UserMixin`, which finds the impl)",
+                req.path()
+            )));
+        };
+        let set = source(&identity.user, req)
+            .await
+            .map_err(|err| LoginError::loader_failed(type_name::<U>(), err))?;
+        *self.permissions.borrow_mut() = Some((identity.user, Rc::clone(&set)));
+        Ok(Some(set))
     }
 
     pub(crate) fn emit(&self, req: &HttpRequest, event: &LoginEvent<'_, U>) {

@@ -1,0 +1,214 @@
+//! What a refused attempt carries (the `429` and the `Throttled` event share it), the error a
+//! login handler returns, and what the throttle needs from the manager.
+
+use std::fmt;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+
+use crate::error::LoginError;
+use crate::protection::ClientAddress;
+
+/// Which count refused an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ThrottleScope {
+    /// The account's: too many failures for this account name, from anywhere.
+    Account,
+    /// The client address's: too many failures from this address, on any accounts.
+    Address,
+}
+
+/// A refused login attempt: how long to wait, and why. In
+/// [`ThrottleError::throttled`] and in
+/// [`LoginEvent::Throttled`](crate::LoginEvent::Throttled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttled {
+    pub(crate) retry_after: Duration,
+    pub(crate) scope: ThrottleScope,
+    pub(crate) failures: u32,
+    pub(crate) account: String,
+}
+
+impl Throttled {
+    /// How long until an attempt is let through again (to the millisecond; the `Retry-After`
+    /// header rounds it up to whole seconds).
+    pub fn retry_after(&self) -> Duration {
+        self.retry_after
+    }
+
+    /// Which count refused the attempt; when both did, the one with the longer wait (the
+    /// account's on a tie).
+    pub fn scope(&self) -> ThrottleScope {
+        self.scope
+    }
+
+    /// The failures that count holds.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// The account name as it is counted: trimmed, ASCII letters in lower case, cut to
+    /// 256 bytes. It is what the visitor typed, so treat it as untrusted text: it may be a
+    /// password typed in the wrong field.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// [`retry_after`](Self::retry_after) in whole seconds, rounded up, at least one: what the
+    /// `429`'s `Retry-After` header says.
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after
+            .as_millis()
+            .div_ceil(1000)
+            .try_into()
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+}
+
+/// A login attempt was not let through, or could not be decided.
+///
+/// As an actix error (`?` in the handler) it answers:
+///
+/// - `429 Too Many Requests` with `Retry-After` (whole seconds, rounded up) and the body
+///   `too many login attempts` when the attempt was throttled;
+/// - `503 Service Unavailable` when the store could not answer in time (fail closed: never a
+///   silent pass);
+/// - `500` when no `LoginManager` wraps the route (logged with the fix).
+///
+/// ```
+/// use actix_web::{HttpResponse, ResponseError};
+/// use login_runtime::ThrottleError;
+///
+/// fn answer(err: &ThrottleError) -> HttpResponse {
+///     match err.throttled() {
+///         // Say it in the app's own words, on the login form.
+///         Some(throttled) => HttpResponse::TooManyRequests()
+///             .insert_header(("Retry-After", throttled.retry_after_secs()))
+///             .body("Too many attempts. Try again in a moment."),
+///         None => err.error_response(),
+///     }
+/// }
+/// # let _ = answer;
+/// ```
+#[derive(Debug)]
+pub struct ThrottleError {
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Throttled(Throttled),
+    Unavailable(String),
+    Misconfigured(LoginError),
+}
+
+impl ThrottleError {
+    pub(crate) fn throttled_by(throttled: Throttled) -> Self {
+        Self {
+            kind: Kind::Throttled(throttled),
+        }
+    }
+
+    /// Logs the cause once; the `503` says nothing of it.
+    pub(crate) fn unavailable(cause: String) -> Self {
+        tracing::error!(
+            target: "login_runtime",
+            "the login throttle's store is unavailable: {cause}; answering 503"
+        );
+        Self {
+            kind: Kind::Unavailable(cause),
+        }
+    }
+
+    pub(crate) fn misconfigured(err: LoginError) -> Self {
+        Self {
+            kind: Kind::Misconfigured(err),
+        }
+    }
+
+    /// The refusal, when the attempt was throttled (`429`); `None` for an outage or a
+    /// misconfiguration.
+    pub fn throttled(&self) -> Option<&Throttled> {
+        match &self.kind {
+            Kind::Throttled(throttled) => Some(throttled),
+            Kind::Unavailable(_) | Kind::Misconfigured(_) => None,
+        }
+    }
+
+    /// Whether the store failed or did not answer in time (`503`).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self.kind, Kind::Unavailable(_))
+    }
+}
+
+impl fmt::Display for ThrottleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Throttled(throttled) => write!(
+                f,
+                "login attempt throttled by the {} count ({} failures); retry after {:?}",
+                match throttled.scope {
+                    ThrottleScope::Account => "account",
+                    ThrottleScope::Address => "address",
+                },
+                throttled.failures,
+                throttled.retry_after
+            ),
+            Kind::Unavailable(cause) => {
+                write!(f, "the login throttle's store is unavailable: {cause}")
+            }
+            Kind::Misconfigured(err) => err.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ThrottleError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            Kind::Misconfigured(err) => Some(err),
+            Kind::Throttled(_) | Kind::Unavailable(_) => None,
+        }
+    }
+}
+
+impl ResponseError for ThrottleError {
+    fn status_code(&self) -> StatusCode {
+        match &self.kind {
+            Kind::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Misconfigured(err) => err.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = match &self.kind {
+            Kind::Throttled(_) => "too many login attempts",
+            Kind::Unavailable(_) => "service unavailable",
+            Kind::Misconfigured(err) => return err.error_response(),
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        ));
+        if let Kind::Throttled(throttled) = &self.kind {
+            response.insert_header((header::RETRY_AFTER, throttled.retry_after_secs()));
+        }
+        response.body(body)
+    }
+}
+
+/// What the throttle needs from the manager serving the request: the client's address as
+/// session protection sees it (trusted proxies only, S7), and where to report a refusal (the
+/// manager's listener, which only the typed state can reach).
+pub(crate) struct ThrottleClient {
+    pub(crate) address: Option<ClientAddress>,
+    pub(crate) report: Report,
+}
+
+/// Reports a refused attempt as `LoginEvent::Throttled`.
+pub(crate) type Report = Box<dyn Fn(&HttpRequest, &Throttled)>;
