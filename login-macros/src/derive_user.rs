@@ -341,7 +341,7 @@ fn generate(
             }
         }
     });
-    let permission_source = permission_source(input, model, &private);
+    let permission_source = permission_source(model, &private);
     let permissions = model
         .permissions
         .as_ref()
@@ -370,28 +370,24 @@ fn generate(
 
 /// `UserMixin::__permission_source`: how the guard finds the user's permissions. With a
 /// `#[user(permissions)]` field, the impls below; otherwise an `impl UserPermissions` written
-/// by hand, if there is one, found by the probe (which needs a concrete type: a generic user
-/// type has a permission source only through the field).
-fn permission_source(
-    input: &DeriveInput,
-    model: &Model<'_>,
-    private: &TokenStream,
-) -> Option<TokenStream> {
+/// by hand, if there is one, found by the probe.
+fn permission_source(model: &Model<'_>, private: &TokenStream) -> TokenStream {
     let found = if model.permissions.is_some() {
         quote!(::core::option::Option::Some(#private::erased_permission_source::<Self>))
-    } else if input.generics.params.is_empty() {
+    } else {
+        // In a generic impl, the probe finds an impl that holds for every instance the impl
+        // covers (`impl<T> UserPermissions for User<T>`); one for some instances only is not
+        // found, and those users have no permissions (a 500 naming the fix, never a pass).
         quote! {{
             use #private::{Sourced as _, Unsourced as _};
             (&&#private::PermissionProbe::<Self>::new()).source()
         }}
-    } else {
-        return None;
     };
-    Some(quote! {
+    quote! {
         fn __permission_source() -> ::core::option::Option<#private::PermissionSource<Self>> {
             #found
         }
-    })
+    }
 }
 
 /// `UserPermissions` and `HasPermissions` from the field marked `#[user(permissions)]`. Its type

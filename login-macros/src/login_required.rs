@@ -13,6 +13,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -291,23 +292,25 @@ fn required_permissions(
         return None;
     }
     let private = quote!(#krate::__private);
+    // `r#static` names the struct `__LoginPermissions_static`.
     let name = Ident::new(
-        &format!("__LoginPermissions_{}", handler.sig.ident),
+        &format!("__LoginPermissions_{}", handler.sig.ident.unraw()),
         handler.sig.ident.span(),
     );
     let vis = &handler.vis;
     let permissions = &args.permissions;
-    let checks = user_type(handler).map(|user| {
-        let each = permissions.iter().map(|permission| match permission {
-            Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(_),
-                ..
-            }) => {
-                quote_spanned!(permission.span()=> #private::permission_name::<#user>(#permission);)
-            }
-            _ => {
-                quote_spanned!(permission.span()=> #private::permission_of::<#user>(&#permission);)
-            }
+    // The check sits in the struct's impl, outside the handler: a user type that mentions the
+    // handler's own type parameters cannot be named there.
+    let generics: Vec<&Ident> = handler
+        .sig
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
+    let user = user_type(handler).filter(|user| !tokens::mentions_any(user, &generics));
+    let checks = user.map(|user| {
+        let each = permissions.iter().map(|permission| {
+            quote_spanned!(permission.span()=> #private::permission_of::<#user, _>(&#permission);)
         });
         quote! {
             let _ = || {

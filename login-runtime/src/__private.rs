@@ -267,20 +267,25 @@ pub fn permission<P: crate::Permission>(permission: P) -> Box<dyn AnyPermission>
 }
 
 /// Checks, where the macro knows the user type (a `CurrentUser<User>` or `Authenticated<User>`
-/// parameter), that it has a permission source; never called.
-pub fn permission_source<U: crate::UserPermissions>() {}
-
-/// Checks, where the macro knows the user type, that `permission` is of that type's permission
-/// type; never called.
-pub fn permission_of<U: crate::UserPermissions>(_: &U::Permission) {}
-
-/// The same check for a permission written as a string: the user's permissions must be names.
-pub fn permission_name<U>(_: &str)
+/// parameter), that it has a permission source and that `permission` is one the guard can find
+/// in its set; never called.
+pub fn permission_of<U, P>(_: &P)
 where
     U: crate::UserPermissions,
-    U::Permission: std::borrow::Borrow<str>,
+    U::Permission: Accepts<P>,
 {
 }
+
+/// What the guard's run-time check can find in a set of `Self`: a `Self`, and for `String`
+/// permissions also a `&'static str` (exactly the cases of `AnyPermission::held_in`).
+#[diagnostic::on_unimplemented(
+    message = "the user's permissions are `{Self}`, so a `{P}` is never among them",
+    label = "a `{P}` where the user's permission type is `{Self}`",
+    note = "require a permission of the type the user's permission source returns (a `String` source also takes a `\"name\"`)"
+)]
+pub trait Accepts<P> {}
+impl<P> Accepts<P> for P {}
+impl Accepts<&'static str> for String {}
 
 /// The permissions of a field marked `#[user(permissions)]`, as the set the guard checks.
 pub fn field_permissions<T: PermissionField + ?Sized>(

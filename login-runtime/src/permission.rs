@@ -210,8 +210,8 @@ pub fn erased_source<'a, U: UserPermissions>(
     user: &'a U,
     req: &'a HttpRequest,
 ) -> LocalBoxFuture<'a, Result<Rc<dyn Any>, actix_web::Error>> {
-    let permissions = user.permissions(req);
-    Box::pin(async move { Ok(Rc::new(permissions.await?) as Rc<dyn Any>) })
+    // Called inside the future, so that a panic while making it is caught with the rest.
+    Box::pin(async move { Ok(Rc::new(user.permissions(req).await?) as Rc<dyn Any>) })
 }
 
 /// A permission a guard requires, without its type: compared with a user's set by type. Not

@@ -27,6 +27,7 @@ use tokio::sync::OnceCell;
 use crate::config::Config;
 use crate::error::LoginError;
 use crate::events::{LoginEvent, emit};
+use crate::future::catch_unwind;
 use crate::login_record::{self, LOGIN_KEY, LoginRecord, LoginRef, read_record, unix_now};
 use crate::protection::Fingerprint;
 use crate::remember::RememberCheck;
@@ -73,8 +74,9 @@ pub(crate) struct RequestState<U> {
     permissions: RefCell<Option<ResolvedPermissions<U>>>,
 }
 
-/// A user's permission set (a `HashSet` of its permission type, as `Any`), and that user.
-type ResolvedPermissions<U> = (Rc<U>, Rc<dyn Any>);
+/// A user, and the cell its permission set (a `HashSet` of its permission type, as `Any`) is
+/// resolved into.
+type ResolvedPermissions<U> = (Rc<U>, Rc<OnceCell<Rc<dyn Any>>>);
 
 impl<U: UserLoader> RequestState<U> {
     /// Installs fresh state for this request; the user is not loaded until someone asks.
@@ -170,7 +172,7 @@ impl<U: UserLoader> RequestState<U> {
     }
 
     /// The current user's permissions (a `HashSet` of its permission type, as `Any`), resolved
-    /// at most once per request; `None` for a visitor.
+    /// at most once per request, even by extractors polled together; `None` for a visitor.
     pub(crate) async fn permission_set(
         &self,
         req: &HttpRequest,
@@ -178,25 +180,35 @@ impl<U: UserLoader> RequestState<U> {
         let Some(identity) = self.identity(req).await? else {
             return Ok(None);
         };
-        if let Some((user, set)) = &*self.permissions.borrow()
-            && Rc::ptr_eq(user, &identity.user)
-        {
-            return Ok(Some(Rc::clone(set)));
-        }
         let Some(source) = U::__permission_source() else {
             let user = type_name::<U>();
             return Err(LoginError::misconfigured(format!(
                 "a permission was required on {}, but `{user}` has no permission source; mark \
                  the field that holds its permissions with `#[user(permissions)]`, or implement \
-                 `UserPermissions` for `{user}` (and derive `UserMixin`, which finds the impl)",
+                 `UserPermissions` for `{user}` and derive `UserMixin`, which finds the impl; for a generic \
+                 user type, the impl must cover every instance (`impl<T> UserPermissions for \
+                 User<T>`)",
                 req.path()
             )));
         };
-        let set = source(&identity.user, req)
+        // One cell per user: a login later in this request makes a new one. The borrow ends
+        // before the await; a second reader waits on the same cell instead of asking again.
+        let cell = {
+            let mut slot = self.permissions.borrow_mut();
+            match &*slot {
+                Some((user, cell)) if Rc::ptr_eq(user, &identity.user) => Rc::clone(cell),
+                _ => {
+                    let cell = Rc::new(OnceCell::new());
+                    *slot = Some((Rc::clone(&identity.user), Rc::clone(&cell)));
+                    cell
+                }
+            }
+        };
+        let set = cell
+            .get_or_try_init(|| catch_unwind(source(&identity.user, req)))
             .await
             .map_err(|err| LoginError::loader_failed(type_name::<U>(), err))?;
-        *self.permissions.borrow_mut() = Some((identity.user, Rc::clone(&set)));
-        Ok(Some(set))
+        Ok(Some(Rc::clone(set)))
     }
 
     pub(crate) fn emit(&self, req: &HttpRequest, event: &LoginEvent<'_, U>) {

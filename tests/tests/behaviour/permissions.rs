@@ -97,7 +97,8 @@ async fn menu(permissions: Permissions<Staff>, user: CurrentUser<Staff>) -> Stri
     let mut held: Vec<Role> = permissions.iter().copied().collect();
     held.sort();
     format!(
-        "{held:?} admin={} has_admin={} json={}",
+        "{held:?} empty={} admin={} has_admin={} json={}",
+        permissions.is_empty(),
         permissions.contains(&Role::Admin),
         user.has_permission(&Role::Admin),
         serde_json::to_string(&permissions).unwrap_or_default(),
@@ -355,13 +356,13 @@ async fn a7_permissions_extractor_and_has_permission() {
     let (mut client, _) = staff_client(LoginManager::new()).await;
     assert_eq!(
         client.get("/menu").await.body,
-        "[] admin=false has_admin=false json=[]",
+        "[] empty=true admin=false has_admin=false json=[]",
         "a visitor holds nothing"
     );
     client.get("/login/1").await;
     let body = client.get("/menu").await.body;
     assert!(
-        body.starts_with("[Admin, Editor] admin=true has_admin=true json=["),
+        body.starts_with("[Admin, Editor] empty=false admin=true has_admin=true json=["),
         "{body}"
     );
     assert!(
@@ -371,7 +372,7 @@ async fn a7_permissions_extractor_and_has_permission() {
     client.get("/login/2").await;
     assert_eq!(
         client.get("/menu").await.body,
-        "[Editor] admin=false has_admin=false json=[\"Editor\"]"
+        "[Editor] empty=false admin=false has_admin=false json=[\"Editor\"]"
     );
 }
 
@@ -555,4 +556,193 @@ async fn a11_a_permission_the_user_type_cannot_hold_is_a_500_naming_the_fix() {
     // Anonymous visitors still get the unauthorized flow, not the 500.
     client.get("/logout").await;
     assert_eq!(client.get("/wrong-type").await.status, 401);
+}
+
+// --- Review: findings of the permissions review, each a failing test until fixed. ---
+
+/// A source that panics for user 2 (an `unwrap` on a row that is not there, say).
+#[derive(Debug, Clone, UserMixin)]
+struct Fragile {
+    id: u64,
+}
+
+#[user_loader]
+async fn load_fragile(id: u64) -> Option<Fragile> {
+    (id <= 2).then_some(Fragile { id })
+}
+
+impl UserPermissions for Fragile {
+    type Permission = String;
+
+    async fn permissions(&self, _: &HttpRequest) -> actix_web::Result<HashSet<String>> {
+        assert!(self.id != 2, "permission source bug");
+        Ok(HashSet::from(["reports.read".to_owned()]))
+    }
+}
+
+#[get("/fragile-login/{id}")]
+async fn fragile_login(req: HttpRequest, id: web::Path<u64>) -> actix_web::Result<&'static str> {
+    match load_fragile(*id).await {
+        Some(user) if login_user(&req, &user)?.is_logged_in() => Ok("ok"),
+        _ => Ok("not logged in"),
+    }
+}
+
+#[get("/fragile-reports")]
+#[login_required(permission = "reports.read")]
+async fn fragile_reports() -> &'static str {
+    "reports"
+}
+
+/// A panicking `impl UserPermissions` is contained like a panicking loader (L2): a 500 for that
+/// request, not a dropped connection (found by review: the panic used to unwind out of the
+/// guard).
+#[actix_rt::test]
+async fn a10_a_panicking_permission_source_is_a_500() {
+    let served = actix_rt::spawn(async {
+        let app = App::new()
+            .wrap(LoginManager::<Fragile>::new())
+            .wrap(session_middleware())
+            .service(fragile_login)
+            .service(fragile_reports);
+        let mut client = Client::new(init_service(app).await);
+        client.get("/fragile-login/2").await;
+        client.get("/fragile-reports").await.status
+    })
+    .await;
+    assert!(
+        matches!(served, Ok(status) if status == 500),
+        "a panic in the permission source must be a contained 500, like a panicking loader; \
+         got {served:?}"
+    );
+}
+
+/// A source that yields before it answers, like any real database call.
+#[derive(Debug, Clone, UserMixin)]
+struct Remote {
+    id: u64,
+}
+
+#[user_loader]
+async fn load_remote(id: u64) -> Option<Remote> {
+    (id == 1).then_some(Remote { id })
+}
+
+impl UserPermissions for Remote {
+    type Permission = String;
+
+    async fn permissions(&self, req: &HttpRequest) -> actix_web::Result<HashSet<String>> {
+        let db = web::Data::<PermissionDb>::extract(req).await?;
+        db.calls.fetch_add(1, Ordering::SeqCst);
+        actix_rt::task::yield_now().await;
+        Ok(HashSet::from(["articles.edit".to_owned()]))
+    }
+}
+
+#[get("/remote-login")]
+async fn remote_login(req: HttpRequest) -> actix_web::Result<&'static str> {
+    match load_remote(1).await {
+        Some(user) if login_user(&req, &user)?.is_logged_in() => Ok("ok"),
+        _ => Ok("not logged in"),
+    }
+}
+
+/// Two extractors that read the permissions (here the extractor twice; in an app, say,
+/// `Permissions<User>` beside a `Menu` extractor of the app's that reads them too).
+#[get("/remote-page")]
+#[login_required]
+async fn remote_page(
+    a: Permissions<Remote>,
+    b: Permissions<Remote>,
+    db: web::Data<PermissionDb>,
+) -> String {
+    format!(
+        "{} {} calls={}",
+        a.contains("articles.edit"),
+        b.contains("articles.edit"),
+        db.calls.load(Ordering::SeqCst)
+    )
+}
+
+/// "Resolved at most once per request" holds for extractors polled together: the second reader
+/// waits for the first one's call (found by review: each used to call a source that awaits).
+#[actix_rt::test]
+async fn a8_concurrent_readers_ask_the_source_once() {
+    let db = web::Data::new(PermissionDb::default());
+    let app = App::new()
+        .app_data(db.clone())
+        .wrap(LoginManager::<Remote>::new())
+        .wrap(session_middleware())
+        .service(remote_login)
+        .service(remote_page);
+    let mut client = Client::new(init_service(app).await);
+    client.get("/remote-login").await;
+    let reply = client.get("/remote-page").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.body, "true true calls=1",
+        "one request, one call of the permission source"
+    );
+}
+
+/// A generic user type whose permissions come from a hand-written `impl UserPermissions`.
+#[derive(Debug, Clone)]
+struct Org;
+
+#[derive(Debug, Clone, UserMixin)]
+struct Tenant<T: Clone + 'static> {
+    id: u64,
+    org: std::marker::PhantomData<T>,
+}
+
+impl<T: Clone + 'static> UserPermissions for Tenant<T> {
+    type Permission = String;
+
+    async fn permissions(&self, _: &HttpRequest) -> actix_web::Result<HashSet<String>> {
+        Ok(HashSet::from(["reports.read".to_owned()]))
+    }
+}
+
+#[user_loader]
+async fn load_tenant(id: u64) -> Option<Tenant<Org>> {
+    (id == 1).then_some(Tenant {
+        id,
+        org: std::marker::PhantomData,
+    })
+}
+
+#[get("/tenant-login")]
+async fn tenant_login(req: HttpRequest) -> actix_web::Result<&'static str> {
+    match load_tenant(1).await {
+        Some(user) if login_user(&req, &user)?.is_logged_in() => Ok("ok"),
+        _ => Ok("not logged in"),
+    }
+}
+
+/// Names its user type, so A10's compile-time check ran, and passed.
+#[get("/tenant-reports")]
+#[login_required(permission = "reports.read")]
+async fn tenant_reports(user: CurrentUser<Tenant<Org>>) -> String {
+    format!("reports for {:?}", user.get_id())
+}
+
+/// The derive finds a hand-written `impl UserPermissions` of a generic user type too (found by
+/// review: it used to look only for concrete types, and the user got a 500).
+#[actix_rt::test]
+async fn a9_a_generic_user_with_a_hand_written_source() {
+    let (logs, _guard) = Logs::capture();
+    let app = App::new()
+        .wrap(LoginManager::<Tenant<Org>>::new())
+        .wrap(session_middleware())
+        .service(tenant_login)
+        .service(tenant_reports);
+    let mut client = Client::new(init_service(app).await);
+    assert_eq!(client.get("/tenant-login").await.body, "ok");
+    let reply = client.get("/tenant-reports").await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.body.as_str()),
+        (200, "reports for Some(\"1\")"),
+        "the user holds the permission; log: {}",
+        logs.text()
+    );
 }
