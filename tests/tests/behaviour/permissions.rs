@@ -746,3 +746,112 @@ async fn a9_a_generic_user_with_a_hand_written_source() {
         logs.text()
     );
 }
+
+// --- Every collection `#[user(permissions)]` takes. ---
+
+/// User 1 is an admin, user 2 holds nothing; `C` is the field's collection type.
+#[derive(Debug, Clone, UserMixin)]
+struct Holder<C: Clone + 'static> {
+    id: u64,
+    #[user(permissions)]
+    roles: C,
+}
+
+/// The fields' values for user `id`, as each collection.
+trait Roles: Clone + 'static {
+    fn of(id: u64) -> Self;
+}
+
+macro_rules! roles {
+    ($($ty:ty => $make:expr),* $(,)?) => {$(
+        impl Roles for $ty {
+            fn of(id: u64) -> Self {
+                let is_admin = id == 1;
+                ($make)(is_admin)
+            }
+        }
+    )*};
+}
+
+roles! {
+    HashSet<Role> => |is_admin: bool| if is_admin { HashSet::from([Role::Admin]) } else { HashSet::new() },
+    std::collections::BTreeSet<Role> => |is_admin: bool| {
+        if is_admin { std::collections::BTreeSet::from([Role::Admin]) } else { std::collections::BTreeSet::new() }
+    },
+    Box<[Role]> => |is_admin: bool| if is_admin { vec![Role::Admin].into_boxed_slice() } else { Box::default() },
+    [Role; 1] => |is_admin: bool| if is_admin { [Role::Admin] } else { [Role::Editor] },
+}
+
+macro_rules! holder_loaders {
+    ($($name:ident: $ty:ty),* $(,)?) => {$(
+        #[user_loader]
+        async fn $name(id: u64) -> Option<Holder<$ty>> {
+            (id <= 2).then(|| Holder { id, roles: <$ty as Roles>::of(id) })
+        }
+    )*};
+}
+
+holder_loaders! {
+    load_hash_set: HashSet<Role>,
+    load_btree_set: std::collections::BTreeSet<Role>,
+    load_boxed_slice: Box<[Role]>,
+    load_array: [Role; 1],
+}
+
+async fn holder_login<C: Roles>(req: HttpRequest, id: web::Path<u64>) -> actix_web::Result<String>
+where
+    Holder<C>: login_runtime::UserLoader,
+{
+    let user = Holder {
+        id: *id,
+        roles: C::of(*id),
+    };
+    Ok(login_user(&req, &user)?.is_logged_in().to_string())
+}
+
+/// Names no user type: the same handler serves every `Holder<C>`.
+#[login_required(permission = Role::Admin)]
+async fn holder_admin() -> &'static str {
+    "admin"
+}
+
+async fn holder_admin_and_not<C: Roles>() -> (u16, u16)
+where
+    Holder<C>: login_runtime::UserLoader,
+{
+    let app = App::new()
+        .wrap(LoginManager::<Holder<C>>::new())
+        .wrap(session_middleware())
+        .route("/login/{id}", web::get().to(holder_login::<C>))
+        .route("/admin", web::get().to(holder_admin));
+    let mut client = Client::new(init_service(app).await);
+    client.get("/login/1").await;
+    let with_role = client.get("/admin").await.status.as_u16();
+    client.get("/login/2").await;
+    let other = client.get("/admin").await.status.as_u16();
+    (with_role, other)
+}
+
+#[actix_rt::test]
+async fn a9_every_collection_of_permissions_in_a_field() {
+    assert_eq!(
+        holder_admin_and_not::<HashSet<Role>>().await,
+        (200, 403),
+        "HashSet"
+    );
+    assert_eq!(
+        holder_admin_and_not::<std::collections::BTreeSet<Role>>().await,
+        (200, 403),
+        "BTreeSet"
+    );
+    assert_eq!(
+        holder_admin_and_not::<Box<[Role]>>().await,
+        (200, 403),
+        "Box<[_]>"
+    );
+    assert_eq!(
+        holder_admin_and_not::<[Role; 1]>().await,
+        (200, 403),
+        "array"
+    );
+}
