@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::HttpRequest;
 
 use crate::UserMixin;
-use crate::throttle::Throttled;
+use std::time::Duration;
 
 /// Something that happened to the login of a request. Received by
 /// [`LoginManager::on_event`](crate::LoginManager::on_event) and also emitted as a `tracing`
@@ -98,5 +98,63 @@ pub(crate) fn emit<U: UserMixin>(
     }
     if let Some(listener) = listener {
         listener(req, event);
+    }
+}
+
+/// Which count refused an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ThrottleScope {
+    /// The account's: too many failures for this account name, from anywhere.
+    Account,
+    /// The client address's: too many failures from this address, on any accounts.
+    Address,
+}
+
+/// A refused login attempt: how long to wait, and why. In
+/// [`ThrottleError::throttled`] and in
+/// [`LoginEvent::Throttled`](crate::LoginEvent::Throttled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttled {
+    pub(crate) retry_after: Duration,
+    pub(crate) scope: ThrottleScope,
+    pub(crate) failures: u32,
+    pub(crate) account: String,
+}
+
+impl Throttled {
+    /// How long until an attempt is let through again (to the millisecond; the `Retry-After`
+    /// header rounds it up to whole seconds).
+    pub fn retry_after(&self) -> Duration {
+        self.retry_after
+    }
+
+    /// Which count refused the attempt; when both did, the one with the longer wait (the
+    /// account's on a tie).
+    pub fn scope(&self) -> ThrottleScope {
+        self.scope
+    }
+
+    /// The failures that count holds.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// The account name as it is counted: trimmed, ASCII letters in lower case, cut to
+    /// 256 bytes. It is what the visitor typed, so treat it as untrusted text: it may be a
+    /// password typed in the wrong field.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// [`retry_after`](Self::retry_after) in whole seconds, rounded up, at least one: what the
+    /// `429`'s `Retry-After` header says.
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after
+            .as_millis()
+            .div_ceil(1000)
+            .try_into()
+            .unwrap_or(u64::MAX)
+            .max(1)
     }
 }

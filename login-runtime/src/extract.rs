@@ -1,5 +1,8 @@
-//! Extractors: the current user, and the login guard `#[login_required]` expands to.
+//! Extractors: the current user and their permissions, and the login guard `#[login_required]`
+//! expands to.
 
+use std::any::type_name;
+use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -10,8 +13,11 @@ use std::task::{Context, Poll};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
+use crate::error::LoginError;
 use crate::future::LocalBoxFuture;
-use crate::permission::{HasPermissions, NoPermissions, RequiredPermissions};
+use crate::permission::{
+    HasPermissions, NoPermissions, Permissions, RequiredPermissions, UserPermissions,
+};
 use crate::request_state::{Identity, RequestState};
 use crate::untyped_state::untyped_state;
 use crate::{AnonymousUserMixin, UserLoader, UserMixin};
@@ -171,6 +177,31 @@ impl<U: UserLoader> FromRequest for CurrentUser<U> {
         MaybeReady::Pending(Box::pin(async move {
             Ok(Self::from_identity(state.identity(&req).await?))
         }))
+    }
+}
+
+impl<U: UserLoader + UserPermissions> FromRequest for Permissions<U> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = RequestState::<U>::get(&req)?;
+            let Some(set) = state.permission_set(&req).await? else {
+                return Ok(Self::new(None));
+            };
+            // The set was made by `U`'s own source, so it is `U`'s type.
+            match set.downcast::<HashSet<U::Permission>>() {
+                Ok(set) => Ok(Self::new(Some(set))),
+                Err(_) => Err(LoginError::misconfigured(format!(
+                    "the permissions of `{}` are not a set of `{}`",
+                    type_name::<U>(),
+                    type_name::<U::Permission>()
+                ))
+                .into()),
+            }
+        })
     }
 }
 

@@ -19,13 +19,12 @@ use std::fmt::{self, Debug};
 use std::hash::Hash;
 use std::rc::Rc;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 
+use crate::UserMixin;
 use crate::error::LoginError;
 use crate::future::LocalBoxFuture;
-use crate::request_state::RequestState;
-use crate::{UserLoader, UserMixin};
+pub use crate::user::PermissionSource;
 
 /// A permission type: an app's own enum (a misspelt permission is then a compile error), or
 /// `String` for permissions kept in the database.
@@ -137,6 +136,11 @@ pub trait HasPermissions: UserPermissions {
 pub struct Permissions<U: UserPermissions>(Option<Rc<HashSet<U::Permission>>>);
 
 impl<U: UserPermissions> Permissions<U> {
+    /// The permissions of a user (`None`: a visitor).
+    pub(crate) fn new(set: Option<Rc<HashSet<U::Permission>>>) -> Self {
+        Self(set)
+    }
+
     /// Whether the user holds `permission`; never for a visitor.
     pub fn contains<Q>(&self, permission: &Q) -> bool
     where
@@ -172,37 +176,6 @@ where
         serializer.collect_seq(self.iter())
     }
 }
-
-impl<U: UserLoader + UserPermissions> FromRequest for Permissions<U> {
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = RequestState::<U>::get(&req)?;
-            let Some(set) = state.permission_set(&req).await? else {
-                return Ok(Self(None));
-            };
-            // The set was made by `U`'s own source, so it is `U`'s type.
-            match set.downcast::<HashSet<U::Permission>>() {
-                Ok(set) => Ok(Self(Some(set))),
-                Err(_) => Err(LoginError::misconfigured(format!(
-                    "the permissions of `{}` are not a set of `{}`",
-                    type_name::<U>(),
-                    type_name::<U::Permission>()
-                ))
-                .into()),
-            }
-        })
-    }
-}
-
-/// The type-erased permission source a user type's derive records: its
-/// [`UserPermissions::permissions`], with the set boxed as `Any`. Not public API.
-#[doc(hidden)]
-pub type PermissionSource<U> =
-    for<'a> fn(&'a U, &'a HttpRequest) -> LocalBoxFuture<'a, Result<Rc<dyn Any>, actix_web::Error>>;
 
 /// [`UserPermissions::permissions`], erased. Not public API.
 #[doc(hidden)]

@@ -6,9 +6,10 @@ use std::rc::Rc;
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::error::LoginError;
+use crate::events::Throttled;
 use crate::future::LocalBoxFuture;
 use crate::permission::Required;
-use crate::throttle::ThrottleClient;
+use crate::protection::ClientAddress;
 
 /// The request's type-erased state, or the misconfiguration that explains its absence.
 /// `who` names the caller in the log line, e.g. "`RequireLogin` on".
@@ -50,3 +51,14 @@ pub(crate) trait UntypedState {
     /// For the typed accessors: the state as `Any`, to downcast to `RequestState<U>`.
     fn into_any(self: Rc<Self>) -> Rc<dyn std::any::Any>;
 }
+
+/// What the throttle needs from the manager serving the request: the client's address as
+/// session protection sees it (trusted proxies only, S7), and where to report a refusal (the
+/// manager's listener, which only the typed state can reach).
+pub(crate) struct ThrottleClient {
+    pub(crate) address: Option<ClientAddress>,
+    pub(crate) report: Report,
+}
+
+/// Reports a refused attempt as `LoginEvent::Throttled`.
+pub(crate) type Report = Box<dyn Fn(&HttpRequest, &Throttled)>;

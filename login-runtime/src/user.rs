@@ -1,5 +1,20 @@
 //! The user traits: what a logged-in user and an anonymous visitor look like to the library.
 
+use std::any::Any;
+use std::rc::Rc;
+
+use crate::future::LocalBoxFuture;
+
+/// The type-erased permission source a user type's derive records: its
+/// [`UserPermissions::permissions`](crate::UserPermissions::permissions), with the set boxed as
+/// `Any`. Here rather than in `permission.rs`, which depends on this module. Not public API.
+#[doc(hidden)]
+pub type PermissionSource<U> =
+    for<'a> fn(
+        &'a U,
+        &'a actix_web::HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<Rc<dyn Any>, actix_web::Error>>;
+
 /// A user that can log in. Derive it with `#[derive(UserMixin)]`.
 ///
 /// The id returned by [`get_id`](UserMixin::get_id) is what the session stores and what the
@@ -49,7 +64,7 @@ pub trait UserMixin: 'static {
     /// the type implements [`UserPermissions`](crate::UserPermissions) (from a field or by
     /// hand). Not public API.
     #[doc(hidden)]
-    fn __permission_source() -> Option<crate::permission::PermissionSource<Self>>
+    fn __permission_source() -> Option<PermissionSource<Self>>
     where
         Self: Sized,
     {

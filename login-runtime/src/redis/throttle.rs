@@ -203,6 +203,15 @@ impl crate::throttle::Store for RedisThrottle {
 
 impl ThrottleStore for RedisThrottle {}
 
+// Here, not in `throttle/`, so that the throttle does not depend on the `redis` module.
+impl crate::LoginThrottle {
+    /// A throttle whose counts live in Redis (feature `redis`), shared by every app instance
+    /// on it: [`RedisThrottle::new`] on `redis`.
+    pub fn redis(redis: RedisConnection, policy: crate::ThrottlePolicy) -> Self {
+        Self::with_store(policy, RedisThrottle::new(redis))
+    }
+}
+
 /// The script's reply as a verdict; anything else is a failure (fail closed), never a pass.
 fn verdict(reply: &[u64], keys: usize) -> Result<Verdict, StoreFailure> {
     match *reply {

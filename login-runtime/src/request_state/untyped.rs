@@ -11,7 +11,7 @@ use crate::UserLoader;
 use crate::error::LoginError;
 use crate::future::LocalBoxFuture;
 use crate::permission::{Required, holds_all};
-use crate::throttle::ThrottleClient;
+use crate::untyped_state::ThrottleClient;
 use crate::untyped_state::UntypedState;
 
 impl<U: UserLoader> UntypedState for RequestState<U> {

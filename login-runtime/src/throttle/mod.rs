@@ -49,7 +49,7 @@ pub use self::memory::MemoryThrottle;
 #[cfg(feature = "test-kit")]
 pub use self::memory::TestClock;
 pub use self::policy::{ThrottleLimit, ThrottlePolicy};
-pub(crate) use self::refusal::ThrottleClient;
+
 pub use self::refusal::{ThrottleError, ThrottleScope, Throttled};
 #[cfg(feature = "redis")]
 pub(crate) use self::store::StoreFailure;
@@ -163,13 +163,6 @@ impl LoginThrottle {
                 store: Box::new(store),
             }),
         }
-    }
-
-    /// A throttle whose counts live in Redis (feature `redis`), shared by every app instance
-    /// on it: [`RedisThrottle::new`](crate::redis::RedisThrottle::new) on `redis`.
-    #[cfg(feature = "redis")]
-    pub fn redis(redis: crate::redis::RedisConnection, policy: ThrottlePolicy) -> Self {
-        Self::with_store(policy, crate::redis::RedisThrottle::new(redis))
     }
 
     /// The policy it enforces.

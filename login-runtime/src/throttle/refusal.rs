@@ -1,73 +1,14 @@
-//! What a refused attempt carries (the `429` and the `Throttled` event share it), the error a
-//! login handler returns, and what the throttle needs from the manager.
+//! The error a login handler returns for an attempt that was not let through. What a refused
+//! attempt carries, `Throttled`, is an event payload, in `events.rs`.
 
 use std::fmt;
-use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 
 use crate::error::LoginError;
-use crate::protection::ClientAddress;
-
-/// Which count refused an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThrottleScope {
-    /// The account's: too many failures for this account name, from anywhere.
-    Account,
-    /// The client address's: too many failures from this address, on any accounts.
-    Address,
-}
-
-/// A refused login attempt: how long to wait, and why. In
-/// [`ThrottleError::throttled`] and in
-/// [`LoginEvent::Throttled`](crate::LoginEvent::Throttled).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Throttled {
-    pub(crate) retry_after: Duration,
-    pub(crate) scope: ThrottleScope,
-    pub(crate) failures: u32,
-    pub(crate) account: String,
-}
-
-impl Throttled {
-    /// How long until an attempt is let through again (to the millisecond; the `Retry-After`
-    /// header rounds it up to whole seconds).
-    pub fn retry_after(&self) -> Duration {
-        self.retry_after
-    }
-
-    /// Which count refused the attempt; when both did, the one with the longer wait (the
-    /// account's on a tie).
-    pub fn scope(&self) -> ThrottleScope {
-        self.scope
-    }
-
-    /// The failures that count holds.
-    pub fn failures(&self) -> u32 {
-        self.failures
-    }
-
-    /// The account name as it is counted: trimmed, ASCII letters in lower case, cut to
-    /// 256 bytes. It is what the visitor typed, so treat it as untrusted text: it may be a
-    /// password typed in the wrong field.
-    pub fn account(&self) -> &str {
-        &self.account
-    }
-
-    /// [`retry_after`](Self::retry_after) in whole seconds, rounded up, at least one: what the
-    /// `429`'s `Retry-After` header says.
-    pub fn retry_after_secs(&self) -> u64 {
-        self.retry_after
-            .as_millis()
-            .div_ceil(1000)
-            .try_into()
-            .unwrap_or(u64::MAX)
-            .max(1)
-    }
-}
+pub use crate::events::{ThrottleScope, Throttled};
 
 /// A login attempt was not let through, or could not be decided.
 ///
@@ -201,14 +142,3 @@ impl ResponseError for ThrottleError {
         response.body(body)
     }
 }
-
-/// What the throttle needs from the manager serving the request: the client's address as
-/// session protection sees it (trusted proxies only, S7), and where to report a refusal (the
-/// manager's listener, which only the typed state can reach).
-pub(crate) struct ThrottleClient {
-    pub(crate) address: Option<ClientAddress>,
-    pub(crate) report: Report,
-}
-
-/// Reports a refused attempt as `LoginEvent::Throttled`.
-pub(crate) type Report = Box<dyn Fn(&HttpRequest, &Throttled)>;

@@ -12,15 +12,19 @@
 //! routes that register it type-check and the only error is the one that names the mistake.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
-use syn::ext::IdentExt;
+use quote::{ToTokens, quote};
 use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
-use syn::{Attribute, Expr, FnArg, Ident, Item, ItemFn, Meta, PatType, Path, Token, Type};
+use syn::{Attribute, Expr, FnArg, Ident, Item, ItemFn, Path, Token, Type};
 
 use crate::errors::Errors;
 use crate::{args, crate_path, suggest, tokens};
+
+mod params;
+mod permissions;
+
+use params::Param;
+
+use permissions::{parse_permission_list, required_permissions};
 
 /// actix-web implements `FromRequest` for tuples of up to 16 extractors.
 const MAX_EXTRACTORS: usize = 16;
@@ -115,36 +119,6 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
         errors.push(error);
     }
     parsed
-}
-
-/// `permissions(a, b)`: at least one permission, each an expression.
-fn parse_permission_list(
-    meta: &syn::meta::ParseNestedMeta<'_>,
-    permissions: &mut Vec<Expr>,
-    errors: &mut Errors,
-) -> syn::Result<()> {
-    if !meta.input.peek(syn::token::Paren) {
-        let value = args::take_value(meta.input)?;
-        let path = &meta.path;
-        errors.spanned(
-            quote!(#path #value),
-            "`permissions` takes a list; write `permissions(Role::Admin, Role::Editor)`, or \
-             `permission = Role::Admin` for one",
-        );
-        return Ok(());
-    }
-    let group: proc_macro2::Group = meta.input.parse()?;
-    let list = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(group.stream())?;
-    if list.is_empty() {
-        let path = &meta.path;
-        errors.spanned(
-            quote!(#path #group),
-            "`permissions()` names no permission, so it would require nothing; name at least \
-             one, like `permissions(Role::Admin)`, or remove it",
-        );
-    }
-    permissions.extend(list);
-    Ok(())
 }
 
 /// The handler, or the input unchanged with the error that says where the attribute goes.
@@ -276,94 +250,6 @@ struct Guard {
     permissions: Option<Ident>,
 }
 
-/// The unit struct whose `RequiredPermissions` impl lists what `permission = ..` and
-/// `permissions(..)` name, and its name. The guard is an extractor *type*, so the values reach
-/// it through a type made for this handler. The list is built once per thread.
-///
-/// Where the handler names its user type (a `CurrentUser<User>` or `Authenticated<User>`
-/// parameter), a check that is never run makes a permission of another type than the user's, or
-/// a user type with no permissions, a compile error; otherwise the guard finds out at run time.
-fn required_permissions(
-    handler: &ItemFn,
-    args: &Args,
-    krate: &TokenStream,
-) -> Option<(Ident, TokenStream)> {
-    if args.permissions.is_empty() {
-        return None;
-    }
-    let private = quote!(#krate::__private);
-    // `r#static` names the struct `__LoginPermissions_static`.
-    let name = Ident::new(
-        &format!("__LoginPermissions_{}", handler.sig.ident.unraw()),
-        handler.sig.ident.span(),
-    );
-    let vis = &handler.vis;
-    let permissions = &args.permissions;
-    // The check sits in the struct's impl, outside the handler: a user type that mentions the
-    // handler's own type parameters cannot be named there.
-    let generics: Vec<&Ident> = handler
-        .sig
-        .generics
-        .type_params()
-        .map(|param| &param.ident)
-        .collect();
-    let user = user_type(handler).filter(|user| !tokens::mentions_any(user, &generics));
-    let checks = user.map(|user| {
-        let each = permissions.iter().map(|permission| {
-            quote_spanned!(permission.span()=> #private::permission_of::<#user, _>(&#permission);)
-        });
-        quote! {
-            let _ = || {
-                #(#each)*
-            };
-        }
-    });
-    let list = permissions
-        .iter()
-        .map(|permission| quote_spanned!(permission.span()=> #private::permission(#permission)));
-    let item = quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #name;
-
-        #[automatically_derived]
-        impl #private::RequiredPermissions for #name {
-            fn required() -> ::core::option::Option<#private::Required> {
-                #checks
-                ::std::thread_local! {
-                    static REQUIRED: #private::Required =
-                        #private::Required::all(::std::vec![#(#list),*]);
-                }
-                ::core::option::Option::Some(REQUIRED.with(::core::clone::Clone::clone))
-            }
-        }
-    };
-    Some((name, item))
-}
-
-/// The user type a handler names in a `CurrentUser<User>` or `Authenticated<User>` parameter.
-fn user_type(handler: &ItemFn) -> Option<&Type> {
-    handler.sig.inputs.iter().find_map(|arg| {
-        let FnArg::Typed(typed) = arg else {
-            return None;
-        };
-        let Type::Path(path) = &*typed.ty else {
-            return None;
-        };
-        let last = path.path.segments.last()?;
-        if last.ident != "CurrentUser" && last.ident != "Authenticated" {
-            return None;
-        }
-        let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
-            return None;
-        };
-        match generics.args.first()? {
-            syn::GenericArgument::Type(user) if generics.args.len() == 1 => Some(user),
-            _ => None,
-        }
-    })
-}
-
 /// The rewritten handler: one, or one per combination of its parameters' `cfg` conditions.
 fn generate_handlers(
     handler: &ItemFn,
@@ -444,72 +330,6 @@ fn generate_handlers(
 
 /// The parameters' `cfg` conditions make 2^n copies of the handler; past this many, an error.
 const MAX_CFG_CONDITIONS: usize = 4;
-
-/// A parameter of the handler, its attributes sorted into `cfg` conditions and the rest.
-#[derive(Clone)]
-struct Param<'a> {
-    typed: &'a PatType,
-    /// Where it was in the signature, for the name of its value in the guard.
-    index: usize,
-    /// Its `#[cfg(..)]` conditions (and those a `#[cfg_attr(..)]` adds): kept only if all hold.
-    cfgs: Vec<TokenStream>,
-    /// Its other attributes (lint levels), for the `let` that binds it.
-    attrs: Vec<Attribute>,
-}
-
-impl<'a> Param<'a> {
-    fn new(index: usize, typed: &'a PatType) -> Self {
-        let mut cfgs = Vec::new();
-        let mut attrs = Vec::new();
-        for attr in &typed.attrs {
-            if attr.path().is_ident("cfg") {
-                if let Meta::List(list) = &attr.meta {
-                    cfgs.push(list.tokens.clone());
-                    continue;
-                }
-            } else if attr.path().is_ident("cfg_attr")
-                && let Some((condition, cfg, rest)) = split_cfg_attr(attr)
-            {
-                // `#[cfg_attr(a, cfg(b), allow(..))]`: kept when `a` implies `b`; the rest
-                // stays a `cfg_attr` on the `let`.
-                if let Some(cfg) = cfg {
-                    cfgs.push(quote!(any(not(#condition), all(#cfg))));
-                }
-                if !rest.is_empty() {
-                    attrs.push(syn::parse_quote!(#[cfg_attr(#condition, #(#rest),*)]));
-                }
-                continue;
-            }
-            attrs.push(attr.clone());
-        }
-        Self {
-            typed,
-            index,
-            cfgs,
-            attrs,
-        }
-    }
-}
-
-/// `cfg_attr(condition, attrs..)` split into its condition, the conditions of any `cfg(..)`
-/// among its attributes (joined with `all`), and the other attributes.
-fn split_cfg_attr(attr: &Attribute) -> Option<(Meta, Option<TokenStream>, Vec<Meta>)> {
-    let metas = attr
-        .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-        .ok()?;
-    let mut metas = metas.into_iter();
-    let condition = metas.next()?;
-    let (cfgs, rest): (Vec<Meta>, Vec<Meta>) = metas.partition(|meta| meta.path().is_ident("cfg"));
-    let cfgs: Vec<TokenStream> = cfgs
-        .into_iter()
-        .filter_map(|meta| match meta {
-            Meta::List(list) => Some(list.tokens),
-            _ => None,
-        })
-        .collect();
-    let cfg = (!cfgs.is_empty()).then(|| quote!(#(#cfgs),*));
-    Some((condition, cfg, rest))
-}
 
 /// The handler with `params` moved into the guard (under `cfg`, when it is one of several
 /// copies).
