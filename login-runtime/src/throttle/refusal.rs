@@ -16,8 +16,8 @@ pub use crate::events::{ThrottleScope, Throttled};
 ///
 /// - `429 Too Many Requests` with `Retry-After` (whole seconds, rounded up) and the body
 ///   `too many login attempts` when the attempt was throttled;
-/// - `503 Service Unavailable` when the store could not answer in time (fail closed: never a
-///   silent pass);
+/// - `503 Service Unavailable` with `Retry-After: 1` when the store could not answer in time
+///   (fail closed: never a silent pass);
 /// - `500` when no `LoginManager` wraps the route (logged with the fix).
 ///
 /// ```
@@ -136,8 +136,15 @@ impl ResponseError for ThrottleError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         ));
-        if let Kind::Throttled(throttled) = &self.kind {
-            response.insert_header((header::RETRY_AFTER, throttled.retry_after_secs()));
+        match &self.kind {
+            Kind::Throttled(throttled) => {
+                response.insert_header((header::RETRY_AFTER, throttled.retry_after_secs()));
+            }
+            // As `FailClosed` answers a session-store outage: try again in a moment.
+            Kind::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, 1));
+            }
+            Kind::Misconfigured(_) => {}
         }
         response.body(body)
     }
