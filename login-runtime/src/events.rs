@@ -112,7 +112,7 @@ pub enum ThrottleScope {
 }
 
 /// A refused login attempt: how long to wait, and why. In
-/// [`ThrottleError::throttled`] and in
+/// [`ThrottleError::throttled`](crate::ThrottleError::throttled) and in
 /// [`LoginEvent::Throttled`](crate::LoginEvent::Throttled).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Throttled {
