@@ -4,9 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -14,66 +11,25 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use login_runtime::password::{Params, Passwords};
 use login_runtime_examples::api::{self, ApiConfig, ApiState};
-use login_runtime_examples::app::db::{self, Db};
-use login_runtime_examples::app::{self, AppState, Config};
+use login_runtime_examples::app::db;
+use login_runtime_examples::app::{self, AppState};
 use serde_json::{Value, json};
 
-/// The admin password the app is configured with (`APP_ADMIN_PASSWORD`).
-const ADMIN_PASSWORD: &str = "admin-test-passphrase";
+mod support;
+use support::{ADMIN_PASSWORD, TempDb};
+
 /// The plain user's password.
 const NOTCH_PASSWORD: &str = "correct horse battery";
-
-/// A database file in its own temporary directory, removed when dropped.
-struct TempDb {
-    dir: PathBuf,
-}
-
-impl TempDb {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "login-runtime-api-{name}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        Self { dir }
-    }
-
-    fn path(&self) -> PathBuf {
-        self.dir.join("app.sqlite3")
-    }
-
-    fn db(&self) -> Db {
-        Db::open(&self.path()).expect("the database opens")
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// argon2 at its lightest: the suite stays fast (the binaries use the OWASP parameters).
 fn light() -> Params {
     Params::new(64, 1, 1, None).expect("valid parameters")
 }
 
-/// The app's configuration on `tmp`, with a known admin password.
-fn app_config(tmp: &TempDb) -> Config {
-    let mut config = Config::new(tmp.path());
-    config.password_params = light();
-    config.admin_password = Some(ADMIN_PASSWORD.to_owned());
-    config
-}
-
 /// Starts the app once on a new database (it migrates it and creates `admin`), registers the
 /// plain user `notch`, and returns the API's state on the same file.
 async fn setup(tmp: &TempDb) -> ApiState {
-    let started = AppState::start(app_config(tmp))
-        .await
-        .expect("the app starts");
+    let started = AppState::start(tmp.config()).await.expect("the app starts");
     assert!(started.admin.is_some(), "the app created the admin account");
     let hash = Passwords::with_params(light())
         .hash_blocking(NOTCH_PASSWORD)
@@ -193,7 +149,7 @@ where
 
 #[actix_web::test]
 async fn no_token_is_a_json_401_whatever_the_accept_header() {
-    let tmp = TempDb::new("no-token");
+    let tmp = TempDb::new("api", "no-token");
     let api = test::init_service(api::api(setup(&tmp).await)).await;
     for accept in [
         None,
@@ -225,7 +181,7 @@ async fn no_token_is_a_json_401_whatever_the_accept_header() {
 
 #[actix_web::test]
 async fn a_valid_token_is_its_user() {
-    let tmp = TempDb::new("valid");
+    let tmp = TempDb::new("api", "valid");
     let api = test::init_service(api::api(setup(&tmp).await)).await;
     let (_, notch) = token_for(&api, "notch", NOTCH_PASSWORD).await;
     let res = send(&api, with_token(Method::GET, "/api/me", &notch)).await;
@@ -260,7 +216,7 @@ async fn a_valid_token_is_its_user() {
 
 #[actix_web::test]
 async fn malformed_authorization_is_a_401_and_never_a_panic() {
-    let tmp = TempDb::new("malformed");
+    let tmp = TempDb::new("api", "malformed");
     let api = test::init_service(api::api(setup(&tmp).await)).await;
     let (_, token) = token_for(&api, "notch", NOTCH_PASSWORD).await;
     let digits = token.trim_start_matches("lr_");
@@ -323,7 +279,7 @@ async fn malformed_authorization_is_a_401_and_never_a_panic() {
 
 #[actix_web::test]
 async fn a_revoked_token_is_a_401_and_only_the_owner_revokes() {
-    let tmp = TempDb::new("revoked");
+    let tmp = TempDb::new("api", "revoked");
     let api = test::init_service(api::api(setup(&tmp).await)).await;
     let (first_id, first) = token_for(&api, "notch", NOTCH_PASSWORD).await;
     // A second token, made with the first, shown once.
@@ -377,7 +333,7 @@ async fn a_revoked_token_is_a_401_and_only_the_owner_revokes() {
 
 #[actix_web::test]
 async fn the_admin_route_takes_the_admin_role_and_answers_json() {
-    let tmp = TempDb::new("admin");
+    let tmp = TempDb::new("api", "admin");
     let api = test::init_service(api::api(setup(&tmp).await)).await;
     let (_, notch) = token_for(&api, "notch", NOTCH_PASSWORD).await;
     for accept in [None, Some("application/json"), Some("text/html")] {
@@ -404,7 +360,7 @@ async fn the_admin_route_takes_the_admin_role_and_answers_json() {
 
 #[actix_web::test]
 async fn tokens_are_stored_only_as_their_sha256() {
-    let tmp = TempDb::new("hashed");
+    let tmp = TempDb::new("api", "hashed");
     let api = test::init_service(api::api(setup(&tmp).await)).await;
     let (_, first) = token_for(&api, "notch", NOTCH_PASSWORD).await;
     let res = send(
@@ -460,7 +416,7 @@ async fn tokens_are_stored_only_as_their_sha256() {
 
 #[actix_web::test]
 async fn the_token_of_a_deleted_user_is_a_401() {
-    let tmp = TempDb::new("deleted");
+    let tmp = TempDb::new("api", "deleted");
     let api = test::init_service(api::api(setup(&tmp).await)).await;
     let (_, token) = token_for(&api, "notch", NOTCH_PASSWORD).await;
     assert_eq!(
@@ -481,7 +437,7 @@ async fn the_token_of_a_deleted_user_is_a_401() {
 
 #[actix_web::test]
 async fn login_refuses_alike_throttles_and_answers_json() {
-    let tmp = TempDb::new("login");
+    let tmp = TempDb::new("api", "login");
     let api = test::init_service(api::api(setup(&tmp).await)).await;
     let wrong = login(&api, "notch", "not the password").await;
     wrong.assert_json_error(StatusCode::UNAUTHORIZED, "wrong username or password");
@@ -533,9 +489,9 @@ async fn login_refuses_alike_throttles_and_answers_json() {
 /// log nothing in there.
 #[actix_web::test]
 async fn an_app_session_cookie_is_no_api_login() {
-    let tmp = TempDb::new("cookie");
+    let tmp = TempDb::new("api", "cookie");
     let api_state = setup(&tmp).await;
-    let app_state = AppState::start(app_config(&tmp)).await.unwrap().state;
+    let app_state = AppState::start(tmp.config()).await.unwrap().state;
     let site = test::init_service(app::app(app_state)).await;
     let form = test::call_service(&site, TestRequest::get().uri("/login").to_request()).await;
     let mut cookies: Vec<String> = form

@@ -5,8 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -14,52 +12,14 @@ use actix_web::cookie::time::{Duration as CookieDuration, OffsetDateTime};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{StatusCode, header};
 use actix_web::test::{self, TestRequest};
-use login_runtime::password::Params;
 use login_runtime_examples::app::secret::KEY_FILE;
 use login_runtime_examples::app::{
     self, AppState, Config, LOGIN_FAILED, PASSWORD_CHANGED, SESSION_TIMED_OUT, SetupError,
     USERNAME_TAKEN, WRONG_PASSWORD,
 };
 
-/// The admin password the tests configure (`APP_ADMIN_PASSWORD`).
-const ADMIN_PASSWORD: &str = "admin-test-passphrase";
-
-/// A database file in its own temporary directory, removed when dropped.
-struct TempDb {
-    dir: PathBuf,
-}
-
-impl TempDb {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "login-runtime-app-{name}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        Self { dir }
-    }
-
-    fn path(&self) -> PathBuf {
-        self.dir.join("app.sqlite3")
-    }
-
-    /// The test configuration: argon2 at its lightest (the suite stays fast; the app itself
-    /// uses the OWASP parameters), a known admin password.
-    fn config(&self) -> Config {
-        let mut config = Config::new(self.path());
-        config.password_params = Params::new(64, 1, 1, None).expect("valid parameters");
-        config.admin_password = Some(ADMIN_PASSWORD.to_owned());
-        config
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+mod support;
+use support::{ADMIN_PASSWORD, TempDb};
 
 async fn start(config: Config) -> AppState {
     AppState::start(config).await.expect("the app starts").state
@@ -218,7 +178,7 @@ fn assert_shows(res: &Reply, text: &str) {
 
 #[actix_web::test]
 async fn visitors_are_guests_and_protected_pages_send_them_to_the_login() {
-    let db = TempDb::new("guest");
+    let db = TempDb::new("app", "guest");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     let mut jar = Jar::default();
 
@@ -245,7 +205,7 @@ async fn visitors_are_guests_and_protected_pages_send_them_to_the_login() {
 
 #[actix_web::test]
 async fn registration_logs_in_and_refuses_taken_names_and_weak_passwords() {
-    let db = TempDb::new("register");
+    let db = TempDb::new("app", "register");
     let app = test::init_service(app::app(start(db.config()).await)).await;
 
     let mut jar = Jar::default();
@@ -339,7 +299,7 @@ async fn registration_logs_in_and_refuses_taken_names_and_weak_passwords() {
 
 #[actix_web::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_page() {
-    let db = TempDb::new("wrong");
+    let db = TempDb::new("app", "wrong");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     register(&app, &mut Jar::default(), "notch", "correct horse battery").await;
 
@@ -369,7 +329,7 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_page() {
 
 #[actix_web::test]
 async fn next_is_followed_on_this_site_and_ignored_off_it() {
-    let db = TempDb::new("next");
+    let db = TempDb::new("app", "next");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     register(&app, &mut Jar::default(), "notch", "correct horse battery").await;
     let credentials = [("username", "notch"), ("password", "correct horse battery")];
@@ -400,7 +360,7 @@ async fn next_is_followed_on_this_site_and_ignored_off_it() {
 
 #[actix_web::test]
 async fn every_form_refuses_a_post_without_its_csrf_token() {
-    let db = TempDb::new("csrf");
+    let db = TempDb::new("app", "csrf");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     let mut jar = Jar::default();
     register(&app, &mut jar, "notch", "correct horse battery").await;
@@ -472,7 +432,7 @@ async fn every_form_refuses_a_post_without_its_csrf_token() {
 
 #[actix_web::test]
 async fn the_admin_page_needs_the_admin_role() {
-    let db = TempDb::new("admin");
+    let db = TempDb::new("app", "admin");
     let app = test::init_service(app::app(start(db.config()).await)).await;
 
     let mut user = Jar::default();
@@ -496,7 +456,7 @@ async fn the_admin_page_needs_the_admin_role() {
 
 #[actix_web::test]
 async fn a_remembered_login_must_confirm_its_password_for_security_settings() {
-    let db = TempDb::new("fresh");
+    let db = TempDb::new("app", "fresh");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     register(&app, &mut Jar::default(), "notch", "correct horse battery").await;
 
@@ -573,7 +533,7 @@ async fn a_remembered_login_must_confirm_its_password_for_security_settings() {
 
 #[actix_web::test]
 async fn an_idle_login_times_out_and_the_remember_cookie_asks_to_re_login() {
-    let db = TempDb::new("idle");
+    let db = TempDb::new("app", "idle");
     let mut config = db.config();
     // Five minutes in the app; a second here.
     config.idle_timeout = Duration::from_secs(1);
@@ -623,7 +583,7 @@ async fn an_idle_login_times_out_and_the_remember_cookie_asks_to_re_login() {
 
 #[actix_web::test]
 async fn a_password_change_ends_the_other_sessions_and_keeps_this_one() {
-    let db = TempDb::new("password");
+    let db = TempDb::new("app", "password");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     let mut here = Jar::default();
     register(&app, &mut here, "notch", "correct horse battery").await;
@@ -728,7 +688,7 @@ async fn a_password_change_ends_the_other_sessions_and_keeps_this_one() {
 
 #[actix_web::test]
 async fn log_out_everywhere_ends_every_session_of_the_user() {
-    let db = TempDb::new("everywhere");
+    let db = TempDb::new("app", "everywhere");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     let mut here = Jar::default();
     register(&app, &mut here, "notch", "correct horse battery").await;
@@ -770,7 +730,7 @@ async fn log_out_everywhere_ends_every_session_of_the_user() {
 
 #[actix_web::test]
 async fn logging_out_ends_this_login() {
-    let db = TempDb::new("logout");
+    let db = TempDb::new("app", "logout");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     let mut jar = Jar::default();
     register(&app, &mut jar, "notch", "correct horse battery").await;
@@ -803,7 +763,7 @@ async fn logging_out_ends_this_login() {
 
 #[actix_web::test]
 async fn accounts_keys_and_logins_survive_a_restart() {
-    let db = TempDb::new("restart");
+    let db = TempDb::new("app", "restart");
     let mut jar = Jar::default();
     {
         let startup = AppState::start(db.config()).await.expect("first start");
@@ -839,7 +799,7 @@ async fn accounts_keys_and_logins_survive_a_restart() {
 
 #[actix_web::test]
 async fn without_an_admin_password_one_is_generated_and_works() {
-    let db = TempDb::new("seed");
+    let db = TempDb::new("app", "seed");
     let mut config = db.config();
     config.admin_password = None;
     config.admin_username = "root".to_owned();
@@ -854,7 +814,7 @@ async fn without_an_admin_password_one_is_generated_and_works() {
     assert_eq!(get(&app, &mut jar, "/admin").await.status, StatusCode::OK);
 
     // A weak configured admin password stops the first start, by name.
-    let other = TempDb::new("seed-weak");
+    let other = TempDb::new("app", "seed-weak");
     let mut config = other.config();
     config.admin_password = Some("admin".to_owned());
     let err = AppState::start(config).await.expect_err("refused");
@@ -864,7 +824,7 @@ async fn without_an_admin_password_one_is_generated_and_works() {
 
 #[actix_web::test]
 async fn repeated_wrong_passwords_are_throttled_with_retry_after() {
-    let db = TempDb::new("throttle");
+    let db = TempDb::new("app", "throttle");
     let app = test::init_service(app::app(start(db.config()).await)).await;
     register(&app, &mut Jar::default(), "notch", "correct horse battery").await;
 
@@ -909,7 +869,7 @@ async fn repeated_wrong_passwords_are_throttled_with_retry_after() {
 #[ignore = "needs a Redis: LOGIN_RUNTIME_REDIS_URL=redis://127.0.0.1:6379 cargo test -p login-runtime-examples --test app -- --ignored"]
 async fn two_instances_on_one_redis_share_one_login() {
     let url = std::env::var("LOGIN_RUNTIME_REDIS_URL").expect("LOGIN_RUNTIME_REDIS_URL");
-    let db = TempDb::new("redis");
+    let db = TempDb::new("app", "redis");
     let mut config = db.config();
     config.redis_url = Some(url);
     config.secret_key = Some(actix_web::cookie::Key::generate());

@@ -9,6 +9,7 @@ pub mod app;
 pub mod client;
 pub mod logs;
 pub mod memory_store;
+pub mod throttle;
 
 pub use app::{Store, User, app_with, default_app, remember_me, routes, session_middleware};
 pub use client::{Client, Reply};

@@ -18,45 +18,14 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{TestRequest, init_service};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
 use login_runtime::redis::{RedisConnection, RedisThrottle};
-use login_runtime::{LoginManager, LoginThrottle, ThrottleLimit, ThrottlePolicy, login_user};
+use login_runtime::{LoginManager, LoginThrottle, ThrottleLimit, ThrottlePolicy};
 use login_runtime_tests::logs::Logs;
-use login_runtime_tests::{Client, Reply, Store, User, app_with};
+use login_runtime_tests::throttle::{Credentials, WRONG, sign_in};
+use login_runtime_tests::{Client, Reply, Store, app_with};
 use redis_support::{OwnRedis, redis_url, unique_prefix};
-use serde::Deserialize;
 
-const WRONG: &str = "wrong username or password";
 const REFUSED: &str = "too many login attempts";
 const PEER: &str = "203.0.113.7:4711";
-
-#[derive(Deserialize)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-/// The handler the docs show; only `notch` / `minecraft` logs in.
-#[post("/sign-in")]
-async fn sign_in(
-    req: HttpRequest,
-    form: web::Form<Credentials>,
-    throttle: web::Data<LoginThrottle>,
-) -> actix_web::Result<HttpResponse> {
-    let attempt = throttle.attempt(&req, &form.username).await?;
-    if form.username == "notch" && form.password == "minecraft" {
-        attempt.succeeded().await?;
-        let notch = User {
-            id: 1,
-            name: "Notch".to_owned(),
-            active: true,
-        };
-        if login_user(&req, &notch)?.is_logged_in() {
-            return Ok(HttpResponse::Ok().body("welcome Notch"));
-        }
-        return Ok(HttpResponse::Forbidden().finish());
-    }
-    attempt.failed();
-    Ok(HttpResponse::Unauthorized().body(WRONG))
-}
 
 /// A handler that answers a refusal in its own words, from what the error tells it.
 #[post("/sign-in-explained")]

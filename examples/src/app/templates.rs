@@ -3,13 +3,13 @@
 //! messages and CSRF token (Flask's context processor).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use login_runtime::{CurrentUser, csrf_token, get_flashed_messages};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 
 use super::users::User;
+use crate::basic::templates::render_page;
 
 /// Every template, by name.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -105,28 +105,8 @@ impl Templates {
         self.html(status, "error.html", context! { title, message })
     }
 
-    /// Renders `name` into an HTML response with `status`. A rendering error is logged and
-    /// answered with an opaque 500.
+    /// Renders `name` into an HTML response with `status` (see [`render_page`]).
     fn html(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> HttpResponse {
-        let rendered = self
-            .env
-            .get_template(name)
-            .and_then(|template| template.render(ctx));
-        match rendered {
-            Ok(html) => HttpResponse::build(status)
-                .insert_header((
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ))
-                // The page depends on who is logged in: no shared or back-button copies.
-                .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-                .body(html),
-            Err(err) => {
-                tracing::error!("rendering template {name}: {err:#}");
-                HttpResponse::InternalServerError()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("internal server error")
-            }
-        }
+        render_page(&self.env, status, name, ctx)
     }
 }

@@ -13,7 +13,7 @@
 //! [`app`] builds the whole `App`; the `basic` example binary serves it and the integration test
 //! `tests/basic.rs` drives it in-process.
 
-mod templates;
+pub(crate) mod templates;
 mod users;
 
 use actix_session::SessionMiddleware;

@@ -40,28 +40,39 @@ impl Templates {
     /// Renders `name` into an HTML response with `status`. A rendering error is logged and
     /// answered with an opaque 500.
     pub fn page(&self, status: StatusCode, name: &str, context: impl Serialize) -> HttpResponse {
-        let rendered = self
-            .env
-            .get_template(name)
-            .and_then(|template| template.render(context));
-        match rendered {
-            Ok(html) => HttpResponse::build(status)
+        render_page(&self.env, status, name, context)
+    }
+}
+
+/// Renders `name` from `env` into an HTML response with `status`, never cached (the page
+/// depends on who is logged in). A rendering error is logged and answered with an opaque 500.
+/// Both example apps render through it.
+pub fn render_page(
+    env: &Environment<'_>,
+    status: StatusCode,
+    name: &str,
+    context: impl Serialize,
+) -> HttpResponse {
+    let rendered = env
+        .get_template(name)
+        .and_then(|template| template.render(context));
+    match rendered {
+        Ok(html) => HttpResponse::build(status)
+            .insert_header((
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ))
+            // The page depends on who is logged in: no shared or back-button copies.
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .body(html),
+        Err(err) => {
+            tracing::error!("rendering template {name}: {err:#}");
+            HttpResponse::InternalServerError()
                 .insert_header((
                     header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
                 ))
-                // The page depends on who is logged in: no shared or back-button copies.
-                .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-                .body(html),
-            Err(err) => {
-                tracing::error!("rendering template {name}: {err:#}");
-                HttpResponse::InternalServerError()
-                    .insert_header((
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/plain; charset=utf-8"),
-                    ))
-                    .body("internal server error")
-            }
+                .body("internal server error")
         }
     }
 }

@@ -177,17 +177,26 @@ impl<U: UserLoader> RequestState<U> {
         &self,
         req: &HttpRequest,
     ) -> Result<Option<Rc<dyn Any>>, LoginError> {
-        let Some(identity) = self.identity(req).await? else {
-            return Ok(None);
-        };
+        match self.identity(req).await? {
+            Some(identity) => self.permissions_of(&identity.user, req).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `user`'s permissions, for a caller that has resolved the identity already.
+    pub(crate) async fn permissions_of(
+        &self,
+        user: &Rc<U>,
+        req: &HttpRequest,
+    ) -> Result<Rc<dyn Any>, LoginError> {
         let Some(source) = U::__permission_source() else {
-            let user = type_name::<U>();
+            let name = type_name::<U>();
             return Err(LoginError::misconfigured(format!(
-                "a permission was required on {}, but `{user}` has no permission source; mark \
+                "a permission was required on {}, but `{name}` has no permission source; mark \
                  the field that holds its permissions with `#[user(permissions)]`, or implement \
-                 `UserPermissions` for `{user}` and derive `UserMixin`, which finds the impl; for a generic \
-                 user type, the impl must cover every instance (`impl<T> UserPermissions for \
-                 User<T>`)",
+                 `UserPermissions` for `{name}` and derive `UserMixin`, which finds the impl \
+                 (for a generic user type, an impl that covers every instance: \
+                 `impl<T> UserPermissions for User<T>`)",
                 req.path()
             )));
         };
@@ -196,19 +205,19 @@ impl<U: UserLoader> RequestState<U> {
         let cell = {
             let mut slot = self.permissions.borrow_mut();
             match &*slot {
-                Some((user, cell)) if Rc::ptr_eq(user, &identity.user) => Rc::clone(cell),
+                Some((held_by, cell)) if Rc::ptr_eq(held_by, user) => Rc::clone(cell),
                 _ => {
                     let cell = Rc::new(OnceCell::new());
-                    *slot = Some((Rc::clone(&identity.user), Rc::clone(&cell)));
+                    *slot = Some((Rc::clone(user), Rc::clone(&cell)));
                     cell
                 }
             }
         };
         let set = cell
-            .get_or_try_init(|| catch_unwind(source(&identity.user, req)))
+            .get_or_try_init(|| catch_unwind(source(user, req)))
             .await
             .map_err(|err| LoginError::loader_failed(type_name::<U>(), err))?;
-        Ok(Some(Rc::clone(set)))
+        Ok(Rc::clone(set))
     }
 
     pub(crate) fn emit(&self, req: &HttpRequest, event: &LoginEvent<'_, U>) {

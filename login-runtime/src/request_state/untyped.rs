@@ -36,11 +36,8 @@ impl<U: UserLoader> UntypedState for RequestState<U> {
             let Some(required) = required.filter(|required| !required.0.is_empty()) else {
                 return Ok(());
             };
-            let held = match self.permission_set(req).await? {
-                Some(set) => holds_all(&*set, &required.0, type_name::<U>())?,
-                None => false,
-            };
-            match held {
+            let set = self.permissions_of(&identity.user, req).await?;
+            match holds_all(&*set, &required.0, type_name::<U>())? {
                 true => Ok(()),
                 false if exempt => Err(no_content()),
                 false => Err(self.config.forbidden(req, &identity.user)),

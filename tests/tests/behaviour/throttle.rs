@@ -12,45 +12,12 @@ use actix_web::{App, HttpRequest, HttpResponse, ResponseError, error, post, web}
 use login_runtime::test::TestClock;
 use login_runtime::{
     LoginManager, LoginThrottle, MemoryThrottle, ThrottleLimit, ThrottlePolicy, ThrottleScope,
-    login_user,
 };
 use login_runtime_tests::logs::Logs;
+use login_runtime_tests::throttle::{Credentials, WRONG, sign_in};
 use login_runtime_tests::{Client, Reply, Store, User, app_with};
-use serde::Deserialize;
 
-const WRONG: &str = "wrong username or password";
 const SECOND: Duration = Duration::from_secs(1);
-
-#[derive(Deserialize)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-/// The handler the docs show: the throttle first, then the password, then the verdict. Only
-/// `notch` / `minecraft` logs in; every other name is as unknown as it gets.
-#[post("/sign-in")]
-async fn sign_in(
-    req: HttpRequest,
-    form: web::Form<Credentials>,
-    throttle: web::Data<LoginThrottle>,
-) -> actix_web::Result<HttpResponse> {
-    let attempt = throttle.attempt(&req, &form.username).await?;
-    if form.username.trim().eq_ignore_ascii_case("notch") && form.password == "minecraft" {
-        attempt.succeeded().await?;
-        let notch = User {
-            id: 1,
-            name: "Notch".to_owned(),
-            active: true,
-        };
-        if login_user(&req, &notch)?.is_logged_in() {
-            return Ok(HttpResponse::Ok().body("welcome Notch"));
-        }
-        return Ok(HttpResponse::Forbidden().finish());
-    }
-    attempt.failed();
-    Ok(HttpResponse::Unauthorized().body(WRONG))
-}
 
 /// A handler that fails between the throttle and the verdict (its password store is down).
 #[post("/sign-in-broken")]
