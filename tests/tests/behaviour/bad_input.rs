@@ -115,3 +115,27 @@ async fn unknown_user_id_is_anonymous() {
     assert_eq!(reply.body, "Anonymous");
     assert_eq!(loads, 1, "asked the loader, which knew no such user");
 }
+
+#[actix_rt::test]
+async fn an_unreadable_login_record_is_anonymous_and_the_debug_log_says_why() {
+    // After an upgrade that retires a record format, every user is logged out once; the log is
+    // how an operator learns why.
+    let older = login_record(json!({"id": "1"}))
+        .as_str()
+        .map(|text| text.replacen('3', "2", 1))
+        .expect("a record is text");
+    for (value, reason) in [
+        (json!(older), "another version"),
+        (json!(42), "as a `alloc::string::String`"),
+    ] {
+        let (logs, _guard) = login_runtime_tests::logs::Logs::capture();
+        let (reply, loads) = username_with_record(value.clone()).await;
+        assert_eq!(reply.body, "Anonymous", "record {value}");
+        assert_eq!(loads, 0, "record {value}");
+        let text = logs.text();
+        assert!(
+            text.contains("unreadable login record in session") && text.contains(reason),
+            "record {value}: {text}"
+        );
+    }
+}
