@@ -149,3 +149,39 @@ impl ResponseError for ThrottleError {
         response.body(body)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    // Only a failing store (Redis, in tests/tests/redis_throttle.rs) makes an outage in a real
+    // request; these pin how an app tells an outage from a refusal without one.
+    #[test]
+    fn an_outage_is_unavailable_and_answers_503_a_refusal_is_neither() {
+        let outage = ThrottleError::unavailable("connection refused".to_owned());
+        assert!(outage.is_unavailable());
+        assert!(outage.throttled().is_none());
+        let response = outage.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from_static("1"))
+        );
+
+        let refusal = ThrottleError::throttled_by(Throttled {
+            retry_after: Duration::from_millis(1500),
+            scope: ThrottleScope::Account,
+            failures: 5,
+            account: "notch".to_owned(),
+        });
+        assert!(!refusal.is_unavailable());
+        let response = refusal.error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from_static("2"))
+        );
+    }
+}
